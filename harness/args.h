@@ -1,0 +1,41 @@
+/* Argument types of the calls a step makes: how each is written in a
+ * case, shown in a report, and turned into raw syscall arguments in the
+ * case's child.  A new argument type is one entry in args.c. */
+#ifndef SPLICECHECK_ARGS_H
+#define SPLICECHECK_ARGS_H
+
+#include "kinds.h"
+#include "model.h"
+#include "util.h"
+
+/* An argument of a call, as the call table describes it. */
+struct argdef {
+	enum argtype type;
+	const char *name;          /* "fd_in", for reports */
+	unsigned long long cval;   /* A_CONST: the value */
+	const char *const *words;  /* A_WORD: the words allowed, index = value */
+};
+
+/* The case's child while it runs steps. */
+struct runctx {
+	const struct tcase *c;
+	struct fxstate *fx;
+	void *allocs[MAX_ARGS];
+	int nallocs;
+	unsigned char *rdbuf; /* where an A_RDBUF argument's data lands */
+	size_t rdlen;
+	long long anon_off[MAX_ARGS]; /* &100: anonymous offsets */
+	bool alarm_pending;           /* an `alarm` step's timer has not fired yet */
+};
+
+bool arg_parse(struct arg *a, const struct argdef *def, const char *word, const struct tcase *c, const char *file,
+	       int line, struct diag *d);
+void arg_free(struct arg *a);
+/* strace-like: p.w<pipe:w>, [{b, 1000}], SPLICE_F_GIFT, &o=[100] */
+void arg_render(const struct arg *a, const struct argdef *def, const struct tcase *c, struct sbuf *b);
+/* Appends the raw syscall argument(s) for a; returns how many (0 for a
+ * harness-side argument), or -1 with errno set when it cannot be made. */
+int arg_resolve(const struct arg *a, const struct argdef *def, struct runctx *rc, int slot, unsigned long long *raw);
+void runctx_release_step(struct runctx *rc);
+
+#endif

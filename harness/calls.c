@@ -1,0 +1,181 @@
+#include "calls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "sigrec.h"
+
+static long exec_fionread(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	int n = 0;
+	if (ioctl((int)raw[0], FIONREAD, &n) < 0)
+		return -1;
+	return n;
+}
+
+static long exec_poke(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	memcpy((void *)(uintptr_t)raw[0], (const void *)(uintptr_t)raw[1], (size_t)raw[2]);
+	return 0;
+}
+
+static long exec_getoff(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)s;
+	return (long)*rc->fx[raw[0]].off;
+}
+
+static long exec_alarm(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)s;
+	struct itimerval it = {.it_value = {.tv_sec = (long)(raw[0] / 1000), .tv_usec = (long)(raw[0] % 1000) * 1000}};
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -1;
+	rc->alarm_pending = true;
+	return 0;
+}
+
+static long exec_sigpipe(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	sigrec_sigpipe((int)raw[0]);
+	return 0;
+}
+
+/* Writes until the fd says EAGAIN, a page at a time, and returns how much
+ * went in: the pipe's capacity as this kernel counts it. */
+static long exec_fill(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	int fd = (int)raw[0];
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	static const char page[4096];
+	long total = 0;
+	ssize_t w;
+	while ((w = write(fd, page, sizeof page)) > 0)
+		total += w;
+	int err = errno;
+	fcntl(fd, F_SETFL, fl);
+	if (total == 0) {
+		errno = err;
+		return -1;
+	}
+	return total;
+}
+
+static long exec_nonblock(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	int fl = fcntl((int)raw[0], F_GETFL);
+	if (fl < 0)
+		return -1;
+	return fcntl((int)raw[0], F_SETFL, raw[1] ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+static long exec_fsize(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	struct stat st;
+	if (fstat((int)raw[0], &st) < 0)
+		return -1;
+	return (long)st.st_size;
+}
+
+static const char *const sigpipe_modes[] = {"catch", "ignore", "default", NULL};
+static const char *const on_off[] = {"off", "on", NULL};
+
+#define FD(n) {A_FD, n, 0, NULL}
+#define NUM(n) {A_NUM, n, 0, NULL}
+#define FLAGS {A_SPLICE_FLAGS, "flags", 0, NULL}
+
+static const struct call calls[] = {
+	{"vmsplice", "vmsplice", SYS_vmsplice, 4, {FD("fd"), {A_IOV, "iov", 0, NULL}, NUM("nr_segs"), FLAGS},
+	 CALL_UNDER_TEST, "vmsplice FD IOV NR_SEGS FLAGS", NULL},
+	{"splice", "splice", SYS_splice, 6,
+	 {FD("fd_in"), {A_OFFPTR, "off_in", 0, NULL}, FD("fd_out"), {A_OFFPTR, "off_out", 0, NULL}, NUM("len"), FLAGS},
+	 CALL_UNDER_TEST, "splice FD_IN OFF_IN FD_OUT OFF_OUT LEN FLAGS", NULL},
+	{"tee", "tee", SYS_tee, 4, {FD("fd_in"), FD("fd_out"), NUM("len"), FLAGS}, CALL_UNDER_TEST,
+	 "tee FD_IN FD_OUT LEN FLAGS", NULL},
+	{"read", "read", SYS_read, 2, {FD("fd"), {A_RDBUF, "count", 0, NULL}}, 0,
+	 "read FD COUNT: the outcome shows the bytes read", NULL},
+	{"pread", "pread64", SYS_pread64, 3, {FD("fd"), {A_RDBUF, "count", 0, NULL}, NUM("offset")}, 0,
+	 "pread FD COUNT OFFSET", NULL},
+	{"write", "write", SYS_write, 2, {FD("fd"), {A_DATA, "buf", 0, NULL}}, 0, "write FD DATA", NULL},
+	{"pwrite", "pwrite64", SYS_pwrite64, 3, {FD("fd"), {A_DATA, "buf", 0, NULL}, NUM("offset")}, 0,
+	 "pwrite FD DATA OFFSET", NULL},
+	{"pwritev2", "pwritev2", SYS_pwritev2, 6,
+	 {FD("fd"), {A_IOV, "iov", 0, NULL}, NUM("iovcnt"), NUM("offset"), {A_CONST, "0", 0, NULL},
+	  {A_RWF_FLAGS, "flags", 0, NULL}},
+	 0, "pwritev2 FD IOV IOVCNT OFFSET RWF_FLAGS", NULL},
+	{"close", "close", SYS_close, 1, {FD("fd")}, 0, "close FD", NULL},
+	{"lseek", "lseek", SYS_lseek, 3, {FD("fd"), NUM("offset"), {A_WHENCE, "whence", 0, NULL}}, 0,
+	 "lseek FD OFFSET WHENCE", NULL},
+	{"ftruncate", "ftruncate", SYS_ftruncate, 2, {FD("fd"), NUM("length")}, 0, "ftruncate FD LENGTH", NULL},
+	{"shutdown", "shutdown", SYS_shutdown, 2, {FD("fd"), {A_SHUT, "how", 0, NULL}}, 0, "shutdown FD RD|WR|RDWR", NULL},
+	{"setpipesz", "fcntl", SYS_fcntl, 3, {FD("fd"), {A_CONST, "F_SETPIPE_SZ", F_SETPIPE_SZ, NULL}, NUM("size")}, 0,
+	 "setpipesz FD BYTES: F_SETPIPE_SZ, returns the size set", NULL},
+	{"getpipesz", "fcntl", SYS_fcntl, 2, {FD("fd"), {A_CONST, "F_GETPIPE_SZ", F_GETPIPE_SZ, NULL}}, 0,
+	 "getpipesz FD: F_GETPIPE_SZ", NULL},
+	{"fionread", "ioctl", SYS_ioctl, 2, {FD("fd"), {A_CONST, "FIONREAD", FIONREAD, NULL}}, 0,
+	 "fionread FD: the bytes queued, as the outcome", exec_fionread},
+	{"fsize", "fstat", SYS_fstat, 1, {FD("fd")}, 0, "fsize FD: st_size, as the outcome", exec_fsize},
+	{"fill", "write", -1, 1, {FD("fd")}, 0, "fill FD: write pages until EAGAIN; the outcome is the bytes written",
+	 exec_fill},
+	{"nonblock", "fcntl", SYS_fcntl, 2, {FD("fd"), {A_WORD, "on|off", 0, on_off}}, 0,
+	 "nonblock FD on|off: set or clear O_NONBLOCK", exec_nonblock},
+	{"poke", "poke", -1, 2, {{A_PTR, "addr", 0, NULL}, {A_DATA, "data", 0, NULL}}, CALL_NO_OUTCOME,
+	 "poke BUFFER[+N] DATA: store bytes into user memory", exec_poke},
+	{"getoff", "getoff", -1, 1, {{A_OFFNAME, "offset", 0, NULL}}, 0,
+	 "getoff OFFSET: the offset fixture's current value, as the outcome", exec_getoff},
+	{"alarm", "setitimer", -1, 1, {{A_MS, "after", 0, NULL}}, CALL_NO_OUTCOME,
+	 "alarm 20ms: SIGALRM after that long (caught, no SA_RESTART: a blocked call gets EINTR)", exec_alarm},
+	{"sigpipe", "sigaction", -1, 1, {{A_WORD, "mode", 0, sigpipe_modes}}, CALL_NO_OUTCOME,
+	 "sigpipe catch|ignore|default: how SIGPIPE is handled from here on", exec_sigpipe},
+};
+
+const struct call *call_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(calls); i++)
+		if (strcmp(calls[i].name, name) == 0)
+			return &calls[i];
+	return NULL;
+}
+
+const struct call *call_by_nr(long nr)
+{
+	for (size_t i = 0; i < ARRAY_LEN(calls); i++)
+		if (calls[i].nr == nr && (calls[i].flags & CALL_UNDER_TEST))
+			return &calls[i];
+	return NULL;
+}
+
+const struct call *call_at(size_t i) { return i < ARRAY_LEN(calls) ? &calls[i] : NULL; }
+
+int call_written_args(const struct call *c)
+{
+	int n = 0;
+	for (int i = 0; i < c->nargs; i++)
+		n += c->a[i].type != A_CONST;
+	return n;
+}
+
+void call_render(const struct step *s, const struct tcase *c, struct sbuf *b)
+{
+	sb_printf(b, "%s(", s->call->shown);
+	for (int i = 0; i < s->nargs; i++) {
+		if (i)
+			sb_puts(b, ", ");
+		arg_render(&s->args[i], &s->call->a[i], c, b);
+	}
+	sb_putc(b, ')');
+}

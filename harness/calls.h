@@ -1,0 +1,37 @@
+/* The calls a step can make: the calls under test (vmsplice, splice, tee)
+ * and the plain ones that set up or observe (read, write, close, poke,
+ * F_SETPIPE_SZ, FIONREAD, lseek, ...).  Adding a call is one entry in the
+ * table in calls.c. */
+#ifndef SPLICECHECK_CALLS_H
+#define SPLICECHECK_CALLS_H
+
+#include "args.h"
+#include "model.h"
+
+enum {
+	CALL_NO_OUTCOME = 1, /* harness-side: its outcome is always "-" */
+	CALL_UNDER_TEST = 2, /* one of vmsplice, splice, tee */
+};
+
+struct call {
+	const char *name;    /* as written in a case */
+	const char *shown;   /* as rendered in reports (the real syscall) */
+	long nr;             /* the syscall it makes, -1 for none: the watchdog looks for it */
+	int nargs;           /* including A_CONST ones, which the case does not write */
+	struct argdef a[MAX_ARGS];
+	unsigned flags;
+	const char *summary;
+	/* NULL: syscall(nr, raw...).  Else does the step itself and returns
+	 * its value, or -1 with errno set. */
+	long (*exec)(struct runctx *rc, const struct step *s, const unsigned long long *raw);
+};
+
+const struct call *call_by_name(const char *name);
+const struct call *call_by_nr(long nr);
+const struct call *call_at(size_t i);
+/* How many words a case writes for the call. */
+int call_written_args(const struct call *c);
+/* strace-like: vmsplice(p.w<pipe:w>, [{b, 1000}], 1, SPLICE_F_GIFT) */
+void call_render(const struct step *s, const struct tcase *c, struct sbuf *b);
+
+#endif

@@ -1,0 +1,268 @@
+#include "case_parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "calls.h"
+#include "kinds.h"
+#include "lex.h"
+
+const char *fixture_opt(const struct fixture *f, const char *key)
+{
+	for (int i = 0; i < f->nopts; i++)
+		if (strcmp(f->opts[i].key, key) == 0)
+			return f->opts[i].val;
+	return NULL;
+}
+
+int case_fixture_index(const struct tcase *c, const char *name)
+{
+	for (int i = 0; i < c->nfix; i++)
+		if (strcmp(c->fix[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int suite_find(const struct suite *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->cases[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static char **append_words(char **list, int *n, const struct words *w, int from)
+{
+	list = xrealloc(list, sizeof *list * (size_t)(*n + w->n - from));
+	for (int i = from; i < w->n; i++)
+		list[(*n)++] = xstrdup(w->w[i]);
+	return list;
+}
+
+static void add_item(struct tcase *c, bool is_step, int index)
+{
+	c->items = xrealloc(c->items, sizeof *c->items * (size_t)(c->nitems + 1));
+	c->items[c->nitems++] = (struct item){is_step, index};
+}
+
+static bool parse_fixture(struct tcase *c, const struct kind *k, const struct words *w, const char *file, int line,
+			  struct diag *d)
+{
+	if (w->n < 2 || !valid_name(w->w[1]) || strchr(w->w[1], '.'))
+		return diag_at(d, file, line, "%s: expected a name (letters, digits, _ and -) after '%s'", k->name,
+			       k->name);
+	if (case_fixture_index(c, w->w[1]) >= 0)
+		return diag_at(d, file, line, "'%s' is already declared in case %s", w->w[1], c->name);
+	c->fix = xrealloc(c->fix, sizeof *c->fix * (size_t)(c->nfix + 1));
+	struct fixture *f = &c->fix[c->nfix++];
+	*f = (struct fixture){.kind = k, .name = xstrdup(w->w[1]), .line = line};
+	int i = 2;
+	if ((k->flags & (KIND_PARAM_REQUIRED | KIND_PARAM_OPTIONAL)) && i < w->n && !strchr(w->w[i], '='))
+		f->param = xstrdup(w->w[i++]);
+	if ((k->flags & KIND_PARAM_REQUIRED) && !f->param)
+		return diag_at(d, file, line, "%s %s: expected %s after the name", k->name, f->name, k->param);
+	f->opts = xcalloc((size_t)(w->n - i) + 1, sizeof *f->opts);
+	for (; i < w->n; i++) {
+		char *eq = strchr(w->w[i], '=');
+		size_t klen = eq ? (size_t)(eq - w->w[i]) : strlen(w->w[i]);
+		bool known = false;
+		for (int j = 0; k->keys[j]; j++)
+			known |= strlen(k->keys[j]) == klen && strncmp(k->keys[j], w->w[i], klen) == 0;
+		if (!known) {
+			struct sbuf b = {0};
+			for (int j = 0; k->keys[j]; j++)
+				sb_printf(&b, "%s%s", j ? ", " : "", k->keys[j]);
+			diag_at(d, file, line, "%s %s: unknown option '%.*s' (a %s takes: %s)", k->name, f->name,
+				(int)klen, w->w[i], k->name, b.s ? b.s : "no options");
+			sb_free(&b);
+			return false;
+		}
+		f->opts[f->nopts].key = xstrndup(w->w[i], klen);
+		f->opts[f->nopts].val = xstrdup(eq ? eq + 1 : "");
+		f->nopts++;
+	}
+	if (k->check && !k->check(f, file, d))
+		return false;
+	if (k->flags & KIND_NEEDS_SCRATCH)
+		c->needs_scratch = true;
+	const char *fs = fixture_opt(f, "fs");
+	if (fs && strcmp(fs, "tmpfs") == 0)
+		c->needs_tmpfs = true;
+	add_item(c, false, c->nfix - 1);
+	return true;
+}
+
+static bool parse_step(struct tcase *c, const struct call *call, const struct words *w, const char *file, int line,
+		       struct diag *d)
+{
+	int want = call_written_args(call);
+	if (w->n - 1 != want)
+		return diag_at(d, file, line, "%s takes %d argument%s (%s), got %d", call->name, want, want == 1 ? "" : "s",
+			       call->summary, w->n - 1);
+	c->steps = xrealloc(c->steps, sizeof *c->steps * (size_t)(c->nsteps + 1));
+	struct step *s = &c->steps[c->nsteps++];
+	*s = (struct step){.call = call, .line = line, .nargs = call->nargs};
+	int word = 1;
+	for (int i = 0; i < call->nargs; i++) {
+		if (call->a[i].type == A_CONST) {
+			s->args[i] = (struct arg){.type = A_CONST, .text = xstrdup(call->a[i].name)};
+			continue;
+		}
+		if (!arg_parse(&s->args[i], &call->a[i], w->w[word++], c, file, line, d)) {
+			s->nargs = i + 1;
+			return false;
+		}
+	}
+	add_item(c, true, c->nsteps - 1);
+	return true;
+}
+
+static bool parse_ms(const char *w, unsigned *ms)
+{
+	char *end;
+	unsigned long v = strtoul(w, &end, 10);
+	if (end == w || (strcmp(end, "ms") != 0 && strcmp(end, "s") != 0) || v > 600000)
+		return false;
+	*ms = (unsigned)(strcmp(end, "s") == 0 ? v * 1000 : v);
+	return true;
+}
+
+static bool parse_header(struct tcase *c, const struct words *w, const char *file, int line, struct diag *d)
+{
+	const char *kw = w->w[0];
+	if (strcmp(kw, "covers") == 0 || strcmp(kw, "tags") == 0) {
+		if (w->n < 2)
+			return diag_at(d, file, line, "%s: expected at least one word", kw);
+		if (kw[0] == 'c')
+			c->covers = append_words(c->covers, &c->ncovers, w, 1);
+		else
+			c->tags = append_words(c->tags, &c->ntags, w, 1);
+		return true;
+	}
+	if (strcmp(kw, "needs") == 0) {
+		for (int i = 1; i < w->n; i++) {
+			if (strcmp(w->w[i], "root") != 0)
+				return diag_at(d, file, line, "needs %s: the only need is 'root'", w->w[i]);
+			c->needs_root = true;
+		}
+		return true;
+	}
+	/* timeout */
+	if (w->n != 2 || !parse_ms(w->w[1], &c->timeout_ms))
+		return diag_at(d, file, line, "timeout: expected one duration like 500ms or 2s");
+	return true;
+}
+
+static bool finish_case(struct tcase *c, struct diag *d)
+{
+	if (c && c->nsteps == 0)
+		return diag_at(d, c->file, c->line, "case %s has no steps", c->name);
+	return true;
+}
+
+bool cases_parse(const char *file, const char *text, size_t len, struct suite *s, struct diag *d)
+{
+	char *buf = xstrndup(text, len);
+	struct tcase *cur = NULL;
+	int lineno = 0;
+	bool ok = true;
+	for (char *line = buf, *next; ok && line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		struct words w;
+		if (!lex_line(line, &w, file, lineno, d)) {
+			ok = false;
+			break;
+		}
+		if (w.n == 0)
+			continue;
+		const char *kw = w.w[0];
+		if (strcmp(kw, "case") == 0) {
+			if (!finish_case(cur, d)) {
+				ok = false;
+				break;
+			}
+			if (w.n != 2 || !valid_name(w.w[1])) {
+				ok = diag_at(d, file, lineno, "expected 'case NAME' (letters, digits, '.', '_', '-')");
+				break;
+			}
+			if (suite_find(s, w.w[1]) >= 0) {
+				const struct tcase *o = &s->cases[suite_find(s, w.w[1])];
+				ok = diag_at(d, file, lineno, "case %s is already defined at %s:%d", w.w[1], o->file, o->line);
+				break;
+			}
+			s->cases = xrealloc(s->cases, sizeof *s->cases * (size_t)(s->n + 1));
+			cur = &s->cases[s->n++];
+			*cur = (struct tcase){.name = xstrdup(w.w[1]), .file = file, .line = lineno};
+			continue;
+		}
+		if (!cur) {
+			ok = diag_at(d, file, lineno, "'%s' before the first 'case NAME' line", kw);
+			break;
+		}
+		const struct kind *k;
+		const struct call *call;
+		if (strcmp(kw, "covers") == 0 || strcmp(kw, "tags") == 0 || strcmp(kw, "needs") == 0 ||
+		    strcmp(kw, "timeout") == 0)
+			ok = parse_header(cur, &w, file, lineno, d);
+		else if ((k = kind_by_name(kw)))
+			ok = parse_fixture(cur, k, &w, file, lineno, d);
+		else if ((call = call_by_name(kw)))
+			ok = parse_step(cur, call, &w, file, lineno, d);
+		else
+			ok = diag_at(d, file, lineno, "'%s' is neither a fixture kind, a call nor covers/tags/needs/timeout "
+					"(see docs/writing-cases.md)", kw);
+	}
+	if (ok)
+		ok = finish_case(cur, d);
+	free(buf);
+	return ok;
+}
+
+static void case_free(struct tcase *c)
+{
+	free(c->name);
+	for (int i = 0; i < c->ncovers; i++)
+		free(c->covers[i]);
+	for (int i = 0; i < c->ntags; i++)
+		free(c->tags[i]);
+	free(c->covers);
+	free(c->tags);
+	for (int i = 0; i < c->nfix; i++) {
+		free(c->fix[i].name);
+		free(c->fix[i].param);
+		for (int j = 0; j < c->fix[i].nopts; j++) {
+			free(c->fix[i].opts[j].key);
+			free(c->fix[i].opts[j].val);
+		}
+		free(c->fix[i].opts);
+	}
+	free(c->fix);
+	for (int i = 0; i < c->nsteps; i++)
+		for (int j = 0; j < c->steps[i].nargs; j++)
+			arg_free(&c->steps[i].args[j]);
+	free(c->steps);
+	free(c->items);
+}
+
+void suite_free(struct suite *s)
+{
+	for (int i = 0; i < s->n; i++)
+		case_free(&s->cases[i]);
+	free(s->cases);
+	*s = (struct suite){0};
+}

@@ -1,0 +1,133 @@
+#include "child.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "calls.h"
+#include "data.h"
+#include "result.h"
+#include "sigrec.h"
+
+static int out_fd = -1;
+
+static void send_rec(const struct rec *r)
+{
+	ssize_t w;
+	do
+		w = write(out_fd, r, sizeof *r);
+	while (w < 0 && errno == EINTR);
+}
+
+__attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
+{
+	struct rec r = {.type = (uint8_t)type};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r.reason, sizeof r.reason, fmt, ap);
+	va_end(ap);
+	send_rec(&r);
+	_exit(0);
+}
+
+/* A fixture that cannot be made because the system lacks the feature or
+ * the privilege is a SKIP; anything else is BROKEN. */
+static bool means_unavailable(int err)
+{
+	switch (err) {
+	case EPERM: case EACCES: case ENOENT: case ENOSYS: case EAFNOSUPPORT: case EPROTONOSUPPORT:
+	case EOPNOTSUPP: case ENODEV: case ENXIO: case ENOPKG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
+{
+	unsigned long long raw[MAX_ARGS * 2] = {0};
+	int nraw = 0;
+	for (int i = 0; i < s->nargs; i++) {
+		int n = arg_resolve(&s->args[i], &s->call->a[i], rc, i, raw + nraw);
+		if (n < 0)
+			give_up(REC_BROKEN, "line %d: cannot prepare argument %d of %s: %s", s->line, i + 1,
+				s->call->name, strerror(errno));
+		nraw += n;
+	}
+	struct rec start = {.type = REC_STEP_START, .step = (uint16_t)idx, .nr = (int32_t)s->call->nr,
+			    .may_wake = rc->alarm_pending};
+	send_rec(&start);
+	sigrec_reset();
+	errno = 0;
+	long ret = s->call->exec ? s->call->exec(rc, s, raw)
+				 : syscall(s->call->nr, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
+	int err = errno;
+	struct outcome o = {.kind = OC_RET, .ret = ret};
+	bool fired = sigrec_watchdog_fired();
+	if (ret < 0 && err == EINTR && fired) {
+		o.kind = OC_BLOCKS;
+	} else if (ret < 0) {
+		o.kind = OC_ERR;
+		o.err = err;
+	} else if (s->call->flags & CALL_NO_OUTCOME) {
+		o.kind = OC_NONE;
+	} else {
+		o.blocked = fired;
+		if (rc->rdbuf) {
+			struct sbuf b = {0};
+			data_format(rc->rdbuf, (size_t)ret, &b);
+			snprintf(o.data, sizeof o.data, "%s", b.s);
+			sb_free(&b);
+			o.has_data = true;
+		}
+	}
+	o.sigs = sigrec_delivered();
+	if (o.sigs & (1u << SIGALRM))
+		rc->alarm_pending = false;
+	runctx_release_step(rc);
+	return o;
+}
+
+void child_run(const struct tcase *c, int fd, const char *scratch_dir, const struct make_env *env)
+{
+	out_fd = fd;
+	/* die with the harness, whatever kills it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigrec_init();
+	if (scratch_dir && chdir(scratch_dir) < 0)
+		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
+
+	struct fxstate *fx = calloc((size_t)c->nfix + 1, sizeof *fx);
+	if (!fx)
+		give_up(REC_BROKEN, "out of memory");
+	for (int i = 0; i < c->nfix; i++)
+		for (int e = 0; e < MAX_ENDS; e++)
+			fx[i].fd[e] = -1;
+	struct runctx rc = {.c = c, .fx = fx};
+
+	for (int it = 0; it < c->nitems; it++) {
+		const struct item *item = &c->items[it];
+		if (!item->is_step) {
+			const struct fixture *f = &c->fix[item->index];
+			char why[160] = "";
+			int err = f->kind->make(f, &fx[item->index], env, why, sizeof why);
+			if (err)
+				give_up(means_unavailable(err) ? REC_SKIP : REC_BROKEN, "%s:%d: %s %s: %s", c->file, f->line,
+					f->kind->name, f->name, why);
+			continue;
+		}
+		struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)item->index};
+		done.out = run_step(&c->steps[item->index], item->index, &rc);
+		send_rec(&done);
+	}
+	_exit(0);
+}

@@ -1,0 +1,116 @@
+#include "data.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lex.h"
+
+unsigned long long fnv64(const unsigned char *p, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *len, unsigned long long *hash, bool *is_hash)
+{
+	*out = NULL;
+	*len = 0;
+	*is_hash = false;
+	if (strncmp(s, "fnv64=", 6) == 0) {
+		char *end;
+		if (!allow_hash || strlen(s + 6) != 16)
+			return false;
+		*hash = strtoull(s + 6, &end, 16);
+		*is_hash = true;
+		return *end == '\0';
+	}
+	struct sbuf b = {0};
+	for (;;) {
+		const char *end;
+		long n = lex_unquote(s, NULL, &end);
+		if (n < 0)
+			goto bad;
+		char *seg = xmalloc((size_t)n + 1);
+		lex_unquote(s, seg, NULL);
+		unsigned long long rep = 1;
+		s = end;
+		if (*s == '*') {
+			char *e;
+			rep = strtoull(s + 1, &e, 10);
+			if (e == s + 1) {
+				free(seg);
+				goto bad;
+			}
+			s = e;
+		}
+		if (n && rep > DATA_MAX_DECODED / (unsigned long long)n) {
+			free(seg);
+			goto bad;
+		}
+		for (unsigned long long i = 0; i < rep; i++)
+			sb_putn(&b, seg, (size_t)n);
+		free(seg);
+		if (b.len > DATA_MAX_DECODED)
+			goto bad;
+		if (!*s)
+			break;
+		if (*s++ != '+')
+			goto bad;
+	}
+	*len = b.len;
+	*out = (unsigned char *)(b.s ? b.s : xstrdup(""));
+	return true;
+bad:
+	sb_free(&b);
+	return false;
+}
+
+/* A run shorter than this is not worth a *N. */
+#define MIN_RUN 8
+#define MAX_SEGMENTS 6
+#define MAX_TEXT 96
+
+void data_format(const unsigned char *p, size_t n, struct sbuf *out)
+{
+	struct sbuf b = {0};
+	int segs = 0;
+	size_t i = 0;
+	while (i < n && segs <= MAX_SEGMENTS) {
+		size_t run = 1;
+		while (i + run < n && p[i + run] == p[i])
+			run++;
+		if (run >= MIN_RUN) {
+			if (b.len)
+				sb_putc(&b, '+');
+			lex_quote(&b, p + i, 1);
+			sb_printf(&b, "*%zu", run);
+			i += run;
+			segs++;
+			continue;
+		}
+		/* literal text up to the next long run */
+		size_t j = i;
+		while (j < n) {
+			size_t r = 1;
+			while (j + r < n && p[j + r] == p[j])
+				r++;
+			if (r >= MIN_RUN)
+				break;
+			j += r;
+		}
+		if (b.len)
+			sb_putc(&b, '+');
+		lex_quote(&b, p + i, j - i);
+		i = j;
+		segs++;
+	}
+	if (i < n || b.len > MAX_TEXT)
+		sb_printf(out, "fnv64=%016llx", fnv64(p, n));
+	else
+		sb_puts(out, b.s ? b.s : "\"\"");
+	sb_free(&b);
+}

@@ -1,0 +1,22 @@
+/* Byte strings as case and expected files write them: "text", with runs
+ * "a"*4096, joined by +: "head"+"\0"*100.  Long or varied data that has
+ * no short form is written as a hash: fnv64=0123456789abcdef. */
+#ifndef SPLICECHECK_DATA_H
+#define SPLICECHECK_DATA_H
+
+#include "util.h"
+
+#define DATA_MAX_DECODED (64u << 20)
+
+/* Decodes s; false on a malformed literal (or a hash form when
+ * allow_hash is false).  For a hash form, *out is NULL and *hash is set. */
+bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *len, unsigned long long *hash, bool *is_hash);
+
+/* The one canonical spelling of bytes, so that expected and seen data
+ * compare as text: a plain literal when short and printable, runs when
+ * few, else the hash. */
+void data_format(const unsigned char *p, size_t n, struct sbuf *b);
+
+unsigned long long fnv64(const unsigned char *p, size_t n);
+
+#endif

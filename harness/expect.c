@@ -1,0 +1,232 @@
+#include "expect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_parse.h"
+#include "lex.h"
+#include "outcome.h"
+
+static bool valid_target(const char *t)
+{
+	if (!*t || strlen(t) >= 32)
+		return false;
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') || *t == '-'))
+			return false;
+	return true;
+}
+
+static bool parse_line(struct expset *set, const char *file, int lineno, const struct words *w, const char *target,
+		       const struct suite *s, struct diag *d)
+{
+	int ci = suite_find(s, w->w[0]);
+	if (ci < 0)
+		return diag_at(d, file, lineno, "no case named '%s'", w->w[0]);
+	const struct tcase *c = &s->cases[ci];
+	struct exp_line e = {.file = file, .line = lineno, .target = target, .case_idx = ci};
+	int i = 1;
+	struct sbuf qt = {0};
+	bool ok = true;
+	e.outs = xcalloc((size_t)w->n, sizeof *e.outs);
+	for (; i < w->n && !qualifier_like(w->w[i]); i++) {
+		struct sbuf b = {0};
+		char why[256];
+		if (!outcome_canonical(w->w[i], &b, why, sizeof why)) {
+			sb_free(&b);
+			ok = diag_at(d, file, lineno, "%s: step %d: %s", c->name, e.nouts + 1, why);
+			goto out;
+		}
+		e.outs[e.nouts++] = b.s;
+	}
+	for (; i < w->n; i++) {
+		char why[256];
+		if (e.nq == MAX_QUALS) {
+			ok = diag_at(d, file, lineno, "at most %d qualifiers", MAX_QUALS);
+			goto out;
+		}
+		if (!qualifier_like(w->w[i]) || !qualifier_parse(w->w[i], &e.q[e.nq], why, sizeof why)) {
+			ok = diag_at(d, file, lineno, "%s: %s", c->name,
+				     qualifier_like(w->w[i]) ? why : "an outcome after a qualifier");
+			goto out;
+		}
+		e.nq++;
+		sb_printf(&qt, "%s%s", qt.len ? " " : "", w->w[i]);
+	}
+	bool killed = e.nouts && e.outs[e.nouts - 1][0] == 'S' && e.outs[e.nouts - 1][1] == 'I';
+	if (e.nouts != c->nsteps && !(killed && e.nouts < c->nsteps)) {
+		ok = diag_at(d, file, lineno, "%s has %d step%s (%s:%d) but this line gives %d outcome%s", c->name,
+			     c->nsteps, c->nsteps == 1 ? "" : "s", c->file, c->line, e.nouts, e.nouts == 1 ? "" : "s");
+		goto out;
+	}
+	e.qual_text = qt.s ? qt.s : xstrdup("");
+	set->v = xrealloc(set->v, sizeof *set->v * (size_t)(set->n + 1));
+	set->v[set->n++] = e;
+	return true;
+out:
+	for (int k = 0; k < e.nouts; k++)
+		free(e.outs[k]);
+	free(e.outs);
+	sb_free(&qt);
+	return ok;
+}
+
+/* Returns the inherited target named by a leading `inherit BASE`, or "". */
+static bool read_inherit(const char *file, const char *text, char *base, size_t n, struct diag *d)
+{
+	base[0] = '\0';
+	char *copy = xstrdup(text);
+	int lineno = 0;
+	bool ok = true;
+	for (char *line = copy, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		struct words w;
+		if (!lex_line(line, &w, file, lineno, d)) {
+			ok = false;
+			break;
+		}
+		if (w.n == 0)
+			continue;
+		if (strcmp(w.w[0], "inherit") == 0) {
+			if (w.n != 2 || !valid_target(w.w[1]))
+				ok = diag_at(d, file, lineno, "expected 'inherit TARGET'");
+			else
+				snprintf(base, n, "%s", w.w[1]);
+		}
+		break;
+	}
+	free(copy);
+	return ok;
+}
+
+bool expect_parse_file(struct expset *set, const char *file, const char *text, const char *target,
+		       const struct suite *s, struct diag *d)
+{
+	char *copy = xstrdup(text);
+	int lineno = 0;
+	bool ok = true, first = true;
+	for (char *line = copy, *next; ok && line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		struct words w;
+		if (!lex_line(line, &w, file, lineno, d)) {
+			ok = false;
+			break;
+		}
+		if (w.n == 0)
+			continue;
+		if (strcmp(w.w[0], "inherit") == 0) {
+			if (!first)
+				ok = diag_at(d, file, lineno, "'inherit' must be the first line");
+			first = false;
+			continue;
+		}
+		first = false;
+		if (w.n < 2) {
+			ok = diag_at(d, file, lineno, "expected 'CASE OUTCOME...' (one outcome per step)");
+			break;
+		}
+		ok = parse_line(set, file, lineno, &w, target, s, d);
+	}
+	free(copy);
+	return ok;
+}
+
+bool expect_load(struct expset *set, const char *dir, const char *target, const struct suite *s, struct diag *d)
+{
+	*set = (struct expset){0};
+	if (!valid_target(target))
+		return diag_at(d, "--target", 0, "'%s' is not a target name", target);
+	/* walk the chain from the target down to its base */
+	char names[MAX_CHAIN][32];
+	int n = 0;
+	snprintf(names[0], sizeof names[0], "%s", target);
+	for (;;) {
+		char fname[64];
+		snprintf(fname, sizeof fname, "%s.expected", names[n]);
+		struct srcfile f = {0};
+		if (!source_one(dir, "expected/", fname, &f)) {
+			diag_at(d, dir ? dir : "expected (embedded)", 0, "no expected file for target '%s' (%s)", names[n],
+				fname);
+			goto fail;
+		}
+		set->files[set->nfiles++] = f;
+		char base[32];
+		if (!read_inherit(f.name, f.text, base, sizeof base, d))
+			goto fail;
+		n++;
+		if (!base[0])
+			break;
+		for (int i = 0; i < n; i++) {
+			if (strcmp(names[i], base) == 0) {
+				diag_at(d, f.name, 0, "inherit %s: a cycle", base);
+				goto fail;
+			}
+		}
+		if (n == MAX_CHAIN) {
+			diag_at(d, f.name, 0, "inherit chain longer than %d", MAX_CHAIN);
+			goto fail;
+		}
+		snprintf(names[n], sizeof names[n], "%s", base);
+	}
+	/* files[] holds target first: reverse so the base is parsed first */
+	for (int i = 0; i < set->nfiles / 2; i++) {
+		struct srcfile t = set->files[i];
+		set->files[i] = set->files[set->nfiles - 1 - i];
+		set->files[set->nfiles - 1 - i] = t;
+	}
+	for (int i = 0; i < set->nfiles; i++)
+		set->chain[i] = xstrdup(names[i]);
+	for (int i = 0; i < set->nfiles; i++)
+		if (!expect_parse_file(set, set->files[i].name, set->files[i].text, set->chain[set->nfiles - 1 - i], s, d))
+			goto fail;
+	return true;
+fail:
+	expect_free(set);
+	return false;
+}
+
+const struct exp_line *expect_lookup(const struct expset *set, int case_idx, const struct target_env *env)
+{
+	const struct exp_line *found = NULL;
+	for (int i = 0; i < set->n; i++) {
+		const struct exp_line *e = &set->v[i];
+		if (e->case_idx != case_idx)
+			continue;
+		bool match = true;
+		for (int q = 0; q < e->nq && match; q++)
+			match = qualifier_matches(&e->q[q], e->target, env);
+		if (e->nq == 0) {
+			match = false;
+			for (int j = 0; env->chain[j]; j++)
+				match |= strcmp(env->chain[j], e->target) == 0;
+		}
+		if (match)
+			found = e;
+	}
+	return found;
+}
+
+void expect_free(struct expset *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		for (int k = 0; k < set->v[i].nouts; k++)
+			free(set->v[i].outs[k]);
+		free(set->v[i].outs);
+		free(set->v[i].qual_text);
+	}
+	free(set->v);
+	for (int i = 0; i < set->nfiles; i++) {
+		free(set->files[i].name);
+		free(set->files[i].text);
+	}
+	for (int i = 0; set->chain[i]; i++)
+		free((char *)set->chain[i]);
+	*set = (struct expset){0};
+}

@@ -1,0 +1,310 @@
+/* splicecheck: conformance tests for vmsplice(2), splice(2) and tee(2).
+ * Parses the command line, loads cases and expectations, runs, reports. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bless.h"
+#include "case_parse.h"
+#include "detect.h"
+#include "expect.h"
+#include "outcome.h"
+#include "report.h"
+#include "runner.h"
+#include "source.h"
+#include "version.h"
+
+#define EXIT_BAD_INPUT 2
+
+struct options {
+	const char *command; /* run, list */
+	const char *filters[32];
+	int nfilters;
+	const char *tags[32];
+	int ntags;
+	const char *format;
+	const char *target;
+	const char *kernel;
+	const char *cases[32];
+	int ncases;
+	const char *expected_dir;
+	const char *bless;
+	bool verbose, quiet;
+	struct run_opts run;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: splicecheck [run|list] [options]\n"
+	      "  -f, --filter GLOB    only cases whose name matches (repeatable)\n"
+	      "  -t, --tag TAG        only cases with this tag (repeatable)\n"
+	      "      --format FMT     text (default), tap, json, junit\n"
+	      "      --target NAME    expected outcomes of this target (default: detected)\n"
+	      "      --kernel VER     judge version ranges as for this kernel (default: uname -r)\n"
+	      "      --cases PATH     case file or directory (repeatable; default: the built-in cases)\n"
+	      "      --expected DIR   expected files (default: the built-in ones)\n"
+	      "      --bless FILE     write the target's expected file, updated with what this run saw\n"
+	      "  -j, --jobs N         cases run at once (default: the number of CPUs)\n"
+	      "      --timeout MS     end a step still in its call after MS (default 250)\n"
+	      "      --no-proc-watch  never ask /proc whether a step sleeps: use the timeout alone\n"
+	      "      --scratch DIR    where the run's scratch directory goes (default: $TMPDIR or /tmp)\n"
+	      "  -v, --verbose        show every call with its outcome\n"
+	      "  -q, --quiet          do not say which target and kernel were chosen\n"
+	      "  -h, --help\n"
+	      "exit status: 0 all as expected, 1 an outcome differs, 2 bad input or usage\n",
+	      f);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fputs("splicecheck: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(splicecheck --help for usage)\n", stderr);
+	return EXIT_BAD_INPUT;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH };
+	static const struct option longs[] = {
+		{"filter", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 't'},
+		{"format", required_argument, NULL, O_FORMAT}, {"target", required_argument, NULL, O_TARGET},
+		{"kernel", required_argument, NULL, O_KERNEL}, {"cases", required_argument, NULL, O_CASES},
+		{"expected", required_argument, NULL, O_EXPECTED}, {"bless", required_argument, NULL, O_BLESS},
+		{"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, O_TIMEOUT},
+		{"no-proc-watch", no_argument, NULL, O_NOPROC}, {"scratch", required_argument, NULL, O_SCRATCH},
+		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	o->format = "text";
+	o->command = "run";
+	o->run = (struct run_opts){.jobs = ncpu > 0 ? (int)ncpu : 1, .timeout_ms = 250, .detect_ms = 1,
+				   .grace_ms = 2000};
+	const char *tmp = getenv("TMPDIR");
+	o->run.scratch_parent = tmp && *tmp ? tmp : "/tmp";
+	opterr = 0;
+	int c;
+	long long v;
+	while ((c = getopt_long(argc, argv, "+f:t:j:vqh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (o->nfilters == 32)
+				return bad_usage("too many --filter options%s", "");
+			o->filters[o->nfilters++] = optarg;
+			break;
+		case 't':
+			if (o->ntags == 32)
+				return bad_usage("too many --tag options%s", "");
+			o->tags[o->ntags++] = optarg;
+			break;
+		case O_FORMAT: o->format = optarg; break;
+		case O_TARGET: o->target = optarg; break;
+		case O_KERNEL: o->kernel = optarg; break;
+		case O_CASES:
+			if (o->ncases == 32)
+				return bad_usage("too many --cases options%s", "");
+			o->cases[o->ncases++] = optarg;
+			break;
+		case O_EXPECTED: o->expected_dir = optarg; break;
+		case O_BLESS: o->bless = optarg; break;
+		case 'j':
+			if (!parse_int(optarg, &v) || v < 1 || v > 256)
+				return bad_usage("--jobs %s: expected 1 to 256", optarg);
+			o->run.jobs = (int)v;
+			break;
+		case O_TIMEOUT:
+			if (!parse_int(optarg, &v) || v < 1 || v > 600000)
+				return bad_usage("--timeout %s: expected milliseconds, 1 to 600000", optarg);
+			o->run.timeout_ms = (unsigned)v;
+			break;
+		case O_NOPROC: o->run.detect_ms = 0; break;
+		case O_SCRATCH: o->run.scratch_parent = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(0);
+		default:
+			if (optopt)
+				return bad_usage("option -%c: unknown, or its argument is missing", (char[]){(char)optopt, 0});
+			return bad_usage("unknown option or missing argument: %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		o->command = argv[optind++];
+		if (strcmp(o->command, "run") != 0 && strcmp(o->command, "list") != 0)
+			return bad_usage("unknown command '%s' (run or list)", o->command);
+		if (optind < argc)
+			return bad_usage("unexpected argument '%s'", argv[optind]);
+	}
+	if (!report_format_by_name(o->format))
+		return bad_usage("--format %s: expected text, tap, json or junit", o->format);
+	return 0;
+}
+
+static bool load_cases(const struct options *o, struct suite *s, struct srcfile **files, int *nfiles)
+{
+	struct diag d = {0};
+	*files = NULL;
+	*nfiles = 0;
+	if (o->ncases == 0) {
+		*nfiles = source_embedded("cases/", ".case", files);
+	} else {
+		for (int i = 0; i < o->ncases; i++) {
+			if (!source_disk(o->cases[i], ".case", files, nfiles, &d)) {
+				fprintf(stderr, "splicecheck: %s\n", d.msg);
+				return false;
+			}
+		}
+	}
+	for (int i = 0; i < *nfiles; i++) {
+		if (!cases_parse((*files)[i].name, (*files)[i].text, (*files)[i].len, s, &d)) {
+			fprintf(stderr, "splicecheck: %s\n", d.msg);
+			return false;
+		}
+	}
+	if (s->n == 0) {
+		fprintf(stderr, "splicecheck: no cases found%s\n", o->ncases ? "" : " (this binary has none built in)");
+		return false;
+	}
+	return true;
+}
+
+static bool selected(const struct options *o, const struct tcase *c)
+{
+	bool ok = o->nfilters == 0;
+	for (int i = 0; i < o->nfilters && !ok; i++)
+		ok = glob_match(o->filters[i], c->name);
+	if (!ok)
+		return false;
+	if (o->ntags == 0)
+		return true;
+	for (int i = 0; i < o->ntags; i++)
+		for (int j = 0; j < c->ntags; j++)
+			if (strcmp(o->tags[i], c->tags[j]) == 0)
+				return true;
+	return false;
+}
+
+struct run_state {
+	const struct suite *s;
+	const struct expset *exp;
+	const struct target_env *env;
+	struct report *rep;
+	char **seen;
+	const struct exp_line **matched;
+};
+
+static void on_case_done(int ci, struct case_result *res, void *arg)
+{
+	struct run_state *st = arg;
+	const struct tcase *c = &st->s->cases[ci];
+	const struct exp_line *e = expect_lookup(st->exp, ci, st->env);
+	st->matched[ci] = e;
+	if (res->status == ST_PASS) {
+		struct sbuf b = {0};
+		for (int i = 0; i < res->nout; i++) {
+			if (i)
+				sb_putc(&b, ' ');
+			outcome_format(&res->out[i], &b);
+		}
+		st->seen[ci] = b.s;
+	}
+	report_case(st->rep, c, res, e);
+}
+
+static void list_cases(const struct suite *s, const struct options *o)
+{
+	for (int i = 0; i < s->n; i++) {
+		const struct tcase *c = &s->cases[i];
+		if (!selected(o, c))
+			continue;
+		printf("%-48s %s:%d", c->name, c->file, c->line);
+		for (int j = 0; j < c->ncovers; j++)
+			printf(" %s", c->covers[j]);
+		putchar('\n');
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	int rc = parse_options(argc, argv, &o);
+	if (rc)
+		return rc;
+	struct suite s = {0};
+	struct srcfile *files;
+	int nfiles;
+	if (!load_cases(&o, &s, &files, &nfiles)) {
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		return EXIT_BAD_INPUT;
+	}
+	if (strcmp(o.command, "list") == 0) {
+		list_cases(&s, &o);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		return 0;
+	}
+
+	char target[32], why[128];
+	if (o.target) {
+		snprintf(target, sizeof target, "%s", o.target);
+		snprintf(why, sizeof why, "--target");
+	} else {
+		detect_target(target, sizeof target, why, sizeof why);
+	}
+	struct utsname u;
+	uname(&u);
+	const char *kernel = o.kernel ? o.kernel : u.release;
+	struct target_env env = {.root = geteuid() == 0};
+	struct expset exp;
+	struct diag d = {0};
+	if (!kver_parse(kernel, &env.kernel))
+		diag_at(&d, "--kernel", 0, "'%s': expected a version like 6.1 or 5.10.102", kernel);
+	else
+		expect_load(&exp, o.expected_dir, target, &s, &d);
+	if (d.set) {
+		fprintf(stderr, "splicecheck: %s\n", d.msg);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		return EXIT_BAD_INPUT;
+	}
+	env.chain = exp.chain;
+	if (!o.quiet)
+		fprintf(stderr, "splicecheck: target %s (%s), kernel %s, %s\n", target, why, kernel,
+			env.root ? "root" : "unprivileged");
+
+	int *order = xcalloc((size_t)s.n, sizeof *order), n = 0;
+	for (int i = 0; i < s.n; i++)
+		if (selected(&o, &s.cases[i]))
+			order[n++] = i;
+	struct report rep = {.fmt = report_format_by_name(o.format), .out = stdout, .verbose = o.verbose,
+			     .target = target, .kernel = kernel, .ncases = n};
+	struct run_state st = {.s = &s, .exp = &exp, .env = &env, .rep = &rep};
+	st.seen = xcalloc((size_t)s.n, sizeof *st.seen);
+	st.matched = xcalloc((size_t)s.n, sizeof *st.matched);
+	report_begin(&rep);
+	int stopped = run_cases(&s, order, n, &o.run, on_case_done, &st);
+	if (stopped == 0)
+		report_end(&rep);
+	if (stopped == 0 && o.bless && !bless_write(o.bless, &exp, &s, st.seen, st.matched))
+		stopped = -1;
+	rc = stopped > 0 ? 128 + stopped : stopped < 0 ? EXIT_BAD_INPUT : (rep.failed || rep.broken) ? 1 : 0;
+	if (stopped > 0)
+		fprintf(stderr, "splicecheck: stopped by %s after %d of %d cases; cleaned up\n",
+			stopped == SIGINT ? "SIGINT" : "SIGTERM", rep.index, n);
+	for (int i = 0; i < s.n; i++)
+		free(st.seen[i]);
+	free(st.seen);
+	free(st.matched);
+	free(order);
+	expect_free(&exp);
+	suite_free(&s);
+	srcfiles_free(files, nfiles);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/* What a parsed case is: its fixtures (fds, buffers, offsets) and its
+ * steps (calls), in the order the case file gives them. */
+#ifndef SPLICECHECK_MODEL_H
+#define SPLICECHECK_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kind;
+struct call;
+
+#define MAX_ARGS 6
+#define MAX_ENDS 4
+
+/* Where a pointer argument points: into a buffer fixture, or at one of
+ * the special addresses (NULL, an unmapped page, a kernel address). */
+struct ptrref {
+	int buf;                  /* fixture index, or -1 for a fixed address */
+	unsigned long long add;   /* offset into the buffer */
+	unsigned long long addr;  /* the fixed address when buf < 0 */
+	const char *special;      /* its name, for rendering ("NULL") */
+};
+
+struct iov_entry {
+	struct ptrref base;
+	unsigned long long len;
+};
+
+/* `[b:100, b+100:1]*3`: entries repeated `repeat` times; or, when
+ * array_is_ptr, the iovec array pointer itself is a special address. */
+struct iovspec {
+	int n;
+	struct iov_entry *v;
+	unsigned long long repeat;
+	bool array_is_ptr;
+	struct ptrref array;
+};
+
+/* An loff_t * argument: NULL, a named `offset` fixture, an anonymous
+ * value (`&100`), or a special address. */
+enum off_kind { OFF_NULL, OFF_NAMED, OFF_VALUE, OFF_PTR };
+struct offspec {
+	enum off_kind kind;
+	int fixture;
+	long long value;
+	struct ptrref ptr;
+};
+
+struct fdref {
+	int fixture; /* -1: a literal number */
+	int end;
+	long long literal;
+};
+
+struct bytes {
+	unsigned char *p;
+	size_t len;
+};
+
+enum argtype {
+	A_FD,       /* p.r, f, -1, 7 */
+	A_IOV,      /* [b:1000] */
+	A_NUM,      /* 1024, SIZE_MAX, PAGE*2 */
+	A_SPLICE_FLAGS,
+	A_RWF_FLAGS,
+	A_WHENCE,
+	A_SHUT,
+	A_OFFPTR,   /* NULL, &o, &100, unmapped */
+	A_DATA,     /* "text", "a"*4096: expands to pointer and length */
+	A_RDBUF,    /* a length: expands to a fresh buffer and that length, and the step's data is what landed in it */
+	A_PTR,      /* b, b+10, NULL */
+	A_OFFNAME,  /* the name of an `offset` fixture */
+	A_MS,       /* a duration: 20ms, 1s */
+	A_WORD,     /* one of the words the call lists */
+	A_CONST,    /* fixed by the call's table entry, not written in the case */
+};
+
+struct arg {
+	enum argtype type;
+	char *text; /* as written, for messages */
+	union {
+		struct fdref fd;
+		struct iovspec iov;
+		unsigned long long num;
+		struct offspec off;
+		struct bytes data;
+		struct ptrref ptr;
+		int fixture;
+		int word;
+	};
+};
+
+struct opt {
+	char *key;
+	char *val; /* "" for a bare key */
+};
+
+struct fixture {
+	const struct kind *kind;
+	char *name;
+	char *param; /* the positional word after the name, if the kind takes one */
+	int line;
+	int nopts;
+	struct opt *opts;
+};
+
+struct step {
+	const struct call *call;
+	int line;
+	int nargs;
+	struct arg args[MAX_ARGS];
+};
+
+struct item {
+	bool is_step;
+	int index;
+};
+
+struct tcase {
+	char *name;
+	const char *file;
+	int line;
+	int ncovers, ntags;
+	char **covers, **tags;
+	bool needs_root;
+	bool needs_scratch;
+	bool needs_tmpfs;
+	unsigned timeout_ms; /* 0: the run's default */
+	int nfix, nsteps, nitems;
+	struct fixture *fix;
+	struct step *steps;
+	struct item *items;
+};
+
+struct suite {
+	int n;
+	struct tcase *cases;
+};
+
+const char *fixture_opt(const struct fixture *f, const char *key);
+int case_fixture_index(const struct tcase *c, const char *name);
+void suite_free(struct suite *s);
+
+#endif

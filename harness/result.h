@@ -1,0 +1,33 @@
+/* What running one case produced, and the records its child sends. */
+#ifndef SPLICECHECK_RESULT_H
+#define SPLICECHECK_RESULT_H
+
+#include <stdint.h>
+
+#include "outcome.h"
+
+enum case_status { ST_PASS, ST_FAIL, ST_SKIP, ST_BROKEN };
+
+struct case_result {
+	enum case_status status;
+	char reason[256];
+	int nout;             /* steps that ran */
+	struct outcome *out;  /* one per step of the case */
+	double ms;            /* wall time of the case's child */
+};
+
+/* Child -> parent, one write each (smaller than PIPE_BUF, so atomic). */
+enum rec_type { REC_STEP_START = 1, REC_STEP_DONE, REC_SKIP, REC_BROKEN };
+
+struct rec {
+	uint8_t type;
+	uint8_t may_wake; /* a timer the case armed may end this step: the watchdog waits for its timeout */
+	uint16_t step;
+	int32_t nr;       /* the syscall the step makes */
+	struct outcome out;
+	char reason[200];
+};
+
+_Static_assert(sizeof(struct rec) < 4096, "records must be written atomically");
+
+#endif

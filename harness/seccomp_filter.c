@@ -1,0 +1,128 @@
+/* The libseccomp side: one function builds the context for both install and
+ * export, so the program predictions run on is the program that gets loaded. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "seccomp_internal.h"
+
+static int add_arches(scmp_filter_ctx ctx, const struct sc_profile *p)
+{
+	for (unsigned i = 0; i < p->narches; i++) {
+		int rc = seccomp_arch_add(ctx, p->arches[i]);
+		/* the native arch is already there; runc ignores the repeat too */
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+static int set_flags(scmp_filter_ctx ctx, unsigned flags)
+{
+	static const struct {
+		unsigned flag;
+		enum scmp_filter_attr attr;
+	} map[] = {
+		{SC_FLAG_TSYNC, SCMP_FLTATR_CTL_TSYNC},
+		{SC_FLAG_LOG, SCMP_FLTATR_CTL_LOG},
+		{SC_FLAG_SPEC_ALLOW, SCMP_FLTATR_CTL_SSB},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (!(flags & map[i].flag))
+			continue;
+		int rc = seccomp_attr_set(ctx, map[i].attr, 1);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r)
+{
+	struct scmp_arg_cmp cmp[SC_MAX_ARGS];
+	for (unsigned i = 0; i < r->ncond; i++)
+		cmp[i] = (struct scmp_arg_cmp){r->cond[i].index, r->cond[i].op, r->cond[i].value,
+					       r->cond[i].value_two};
+	return seccomp_rule_add_array(ctx, r->action, r->nr, r->ncond, cmp);
+}
+
+scmp_filter_ctx sc_filter_build(const struct sc_profile *p, int *rc, size_t *bad_rule)
+{
+	*bad_rule = SIZE_MAX;
+	scmp_filter_ctx ctx = seccomp_init(p->def_action);
+	if (!ctx) {
+		/* libseccomp only says NULL: an action the kernel's API level
+		 * lacks, or no memory */
+		*rc = -EINVAL;
+		return NULL;
+	}
+	*rc = add_arches(ctx, p);
+	if (*rc == 0)
+		*rc = set_flags(ctx, p->flags);
+	for (size_t i = 0; *rc == 0 && i < p->nrules; i++) {
+		*rc = add_rule(ctx, &p->rules[i]);
+		if (*rc < 0)
+			*bad_rule = i;
+	}
+	if (*rc < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int read_all(int fd, struct sc_profile *p)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return -errno;
+	if (size == 0 || size % sizeof(struct sock_filter))
+		return -EPROTO;
+	p->prog = malloc(size);
+	if (!p->prog)
+		return -ENOMEM;
+	if (pread(fd, p->prog, size, 0) != size)
+		return errno ? -errno : -EIO;
+	p->nprog = size / sizeof(struct sock_filter);
+	return 0;
+}
+
+int sc_filter_export(struct sc_profile *p)
+{
+	int rc;
+	size_t bad;
+	scmp_filter_ctx ctx = sc_filter_build(p, &rc, &bad);
+	if (!ctx)
+		return rc;
+	/* libseccomp 2.5 only exports to an fd; a memfd avoids a temp file */
+	int fd = memfd_create("splicecheck-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+	} else {
+		rc = seccomp_export_bpf(ctx, fd);
+		if (rc == 0)
+			rc = read_all(fd, p);
+		close(fd);
+	}
+	seccomp_release(ctx);
+	return rc;
+}
+
+int sc_profile_install(const struct sc_profile *p)
+{
+	int rc;
+	size_t bad;
+	/* set here rather than left to libseccomp, so an unprivileged run
+	 * fails on the load, not on a missing prerequisite */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	scmp_filter_ctx ctx = sc_filter_build(p, &rc, &bad);
+	if (!ctx)
+		return rc;
+	rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* Where case and expected files come from: a directory on disk, or the
+ * copies embedded in the binary at build time (so one static file runs
+ * the whole suite in a VM or container). */
+#ifndef SPLICECHECK_SOURCE_H
+#define SPLICECHECK_SOURCE_H
+
+#include "util.h"
+
+struct srcfile {
+	char *name; /* as shown in messages: cases/vmsplice.case */
+	char *text;
+	size_t len;
+};
+
+struct embedded_file {
+	const char *path;
+	const char *data;
+	size_t len;
+};
+
+/* Files of the embedded set whose path starts with prefix and ends with
+ * suffix, sorted by path. */
+int source_embedded(const char *prefix, const char *suffix, struct srcfile **out);
+/* A file, or every file ending in suffix in a directory (sorted).
+ * False with d set when it cannot be read. */
+bool source_disk(const char *path, const char *suffix, struct srcfile **out, int *n, struct diag *d);
+/* One named file: from dir if dir is set, else from the embedded set. */
+bool source_one(const char *dir, const char *prefix, const char *name, struct srcfile *out);
+void srcfiles_free(struct srcfile *f, int n);
+
+#endif

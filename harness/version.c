@@ -1,0 +1,122 @@
+#include "version.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool kver_parse(const char *s, struct kver *out)
+{
+	*out = (struct kver){{0, 0, 0}};
+	for (int i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*s))
+			return i > 0;
+		char *end;
+		out->v[i] = (int)strtol(s, &end, 10);
+		s = end;
+		if (*s != '.')
+			return true;
+		s++;
+	}
+	return true;
+}
+
+int kver_cmp(const struct kver *a, const struct kver *b)
+{
+	for (int i = 0; i < 3; i++)
+		if (a->v[i] != b->v[i])
+			return a->v[i] < b->v[i] ? -1 : 1;
+	return 0;
+}
+
+void kver_format(const struct kver *k, char *buf, size_t n)
+{
+	snprintf(buf, n, "%d.%d.%d", k->v[0], k->v[1], k->v[2]);
+}
+
+bool qualifier_like(const char *w)
+{
+	if (strncmp(w, "blocks", 6) == 0 && (w[6] == '\0' || w[6] == '+'))
+		return false;
+	return islower((unsigned char)w[0]) || w[0] == '<' || w[0] == '>' || w[0] == '=' || w[0] == '!';
+}
+
+static bool parse_cmp(const char *s, size_t len, struct qualifier *q)
+{
+	int op;
+	if (len >= 2 && s[0] == '<' && s[1] == '=')
+		op = 'l', s += 2, len -= 2;
+	else if (len >= 2 && s[0] == '>' && s[1] == '=')
+		op = 'g', s += 2, len -= 2;
+	else if (len >= 1 && (s[0] == '<' || s[0] == '>' || s[0] == '='))
+		op = s[0], s++, len--;
+	else
+		return false;
+	char tmp[32];
+	if (len == 0 || len >= sizeof tmp || q->ncmp == 4)
+		return false;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)tmp[i]) && tmp[i] != '.')
+			return false;
+	q->cmp[q->ncmp].op = op;
+	if (!kver_parse(tmp, &q->cmp[q->ncmp].ver))
+		return false;
+	q->ncmp++;
+	return true;
+}
+
+bool qualifier_parse(const char *w, struct qualifier *q, char *why, size_t n)
+{
+	*q = (struct qualifier){0};
+	if (strcmp(w, "root") == 0 || strcmp(w, "user") == 0) {
+		q->priv = w[0] == 'r' ? 1 : -1;
+		return true;
+	}
+	size_t t = 0;
+	while (islower((unsigned char)w[t]) || isdigit((unsigned char)w[t]) || w[t] == '-')
+		t++;
+	if (t >= sizeof q->target) {
+		snprintf(why, n, "'%s': target name too long", w);
+		return false;
+	}
+	memcpy(q->target, w, t);
+	q->target[t] = '\0';
+	const char *s = w + t;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		if (!parse_cmp(s, len, q)) {
+			snprintf(why, n, "'%s': expected TARGET, TARGET<VER, TARGET>=VER,<VER, root or user", w);
+			return false;
+		}
+		s += len + (s[len] == ',');
+	}
+	return true;
+}
+
+bool qualifier_matches(const struct qualifier *q, const char *file_target, const struct target_env *env)
+{
+	if (q->priv && (q->priv > 0) != env->root)
+		return false;
+	const char *t = q->target[0] ? q->target : file_target;
+	bool in_chain = false;
+	for (int i = 0; env->chain[i]; i++)
+		in_chain |= strcmp(env->chain[i], t) == 0;
+	if (!in_chain)
+		return false;
+	for (int i = 0; i < q->ncmp; i++) {
+		int c = kver_cmp(&env->kernel, &q->cmp[i].ver);
+		bool ok;
+		switch (q->cmp[i].op) {
+		case '<': ok = c < 0; break;
+		case 'l': ok = c <= 0; break;
+		case '>': ok = c > 0; break;
+		case 'g': ok = c >= 0; break;
+		default: ok = c == 0; break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,40 @@
+/* Kernel versions and the qualifiers of expected lines: linux<3.10,
+ * linux>=5.8,<5.16.11, gvisor, root, user. */
+#ifndef SPLICECHECK_VERSION_H
+#define SPLICECHECK_VERSION_H
+
+#include "util.h"
+
+struct kver {
+	int v[3];
+};
+
+/* "6.18.44-fc-v595" -> 6.18.44.  False when it does not start with a number. */
+bool kver_parse(const char *s, struct kver *out);
+int kver_cmp(const struct kver *a, const struct kver *b);
+void kver_format(const struct kver *k, char *buf, size_t n);
+
+/* What a qualifier is tested against. */
+struct target_env {
+	const char *const *chain; /* the running target and those it inherits: {"gvisor", "linux", NULL} */
+	struct kver kernel;
+	bool root;
+};
+
+struct qualifier {
+	char target[32]; /* "" for the file's own target */
+	int ncmp;
+	struct {
+		int op; /* '<', 'l' (<=), '>', 'g' (>=), '=' */
+		struct kver ver;
+	} cmp[4];
+	int priv; /* 0 any, 1 root only, -1 unprivileged only */
+};
+
+/* True when word looks like a qualifier at all (it starts lowercase or
+ * with an operator), so a parser can tell it from an outcome. */
+bool qualifier_like(const char *word);
+bool qualifier_parse(const char *word, struct qualifier *q, char *why, size_t n);
+bool qualifier_matches(const struct qualifier *q, const char *file_target, const struct target_env *env);
+
+#endif

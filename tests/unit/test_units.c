@@ -1,0 +1,2 @@
+#include <criterion/criterion.h>
+Test(placeholder, compiles) { cr_assert(1); }

@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Writes a C file that embeds the case and expected files, so one static
+binary carries the whole suite, and a depfile so ninja rebuilds it when
+any of them changes.
+
+usage: embed.py OUT.c OUT.d DIR:SUFFIX...
+"""
+import os
+import sys
+
+
+def c_string(data: bytes) -> str:
+    out = []
+    for b in data:
+        if b == 0x5C:
+            out.append("\\\\")
+        elif b == 0x22:
+            out.append('\\"')
+        elif b == 0x0A:
+            out.append('\\n"\n"')
+        elif 0x20 <= b < 0x7F and b != 0x3F:  # '?' could start a trigraph
+            out.append(chr(b))
+        else:
+            out.append("\\%03o" % b)
+    return '"' + "".join(out) + '"'
+
+
+def main(argv):
+    if len(argv) < 4:
+        sys.stderr.write(__doc__)
+        return 2
+    out_c, out_d, specs = argv[1], argv[2], argv[3:]
+    files = []
+    for spec in specs:
+        directory, _, suffix = spec.partition(":")
+        for name in sorted(os.listdir(directory)):
+            if name.endswith(suffix) and not name.startswith("."):
+                files.append(os.path.join(directory, name))
+    parts = ['#include "source.h"\n']
+    for i, path in enumerate(files):
+        with open(path, "rb") as f:
+            data = f.read()
+        parts.append("static const char file%d[] = %s;\n" % (i, c_string(data)))
+    parts.append("const struct embedded_file embedded_files[] = {\n")
+    for i, path in enumerate(files):
+        parts.append('\t{"%s", file%d, sizeof file%d - 1},\n' % (path, i, i))
+    parts.append("\t{0, 0, 0}\n};\n")
+    parts.append("const size_t embedded_count = %d;\n" % len(files))
+    tmp = out_c + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("".join(parts))
+    os.replace(tmp, out_c)
+    with open(out_d, "w") as f:
+        f.write("%s: %s\n" % (out_c, " ".join(files)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
