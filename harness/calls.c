@@ -6,7 +6,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sigrec.h"
@@ -25,6 +28,13 @@ static long exec_poke(struct runctx *rc, const struct step *s, const unsigned lo
 	(void)rc, (void)s;
 	memcpy((void *)(uintptr_t)raw[0], (const void *)(uintptr_t)raw[1], (size_t)raw[2]);
 	return 0;
+}
+
+static long exec_peek(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	memcpy((void *)(uintptr_t)raw[1], (const void *)(uintptr_t)raw[0], (size_t)raw[2]);
+	return (long)raw[2];
 }
 
 static long exec_getoff(struct runctx *rc, const struct step *s, const unsigned long long *raw)
@@ -91,6 +101,49 @@ static long exec_fsize(struct runctx *rc, const struct step *s, const unsigned l
 	return (long)st.st_size;
 }
 
+/* Lowers only the soft limit, so a later case-less step could raise it
+ * again and the hard limit stays for the rest of the child. */
+static long exec_fsize_limit(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return -1;
+	rl.rlim_cur = raw[0];
+	return setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+/* CVE-2020-29374: a child process vmsplices a page it shares copy-on-write
+ * with this one, then exits; the outcome is the child's vmsplice result. */
+static long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)raw[1], .iov_len = (size_t)raw[2]};
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		long r = syscall(SYS_vmsplice, (int)raw[0], &iov, 1UL, 0U);
+		long out[2] = {r, r < 0 ? errno : 0};
+		ssize_t w = write(p[1], out, sizeof out);
+		_exit(w == sizeof out ? 0 : 1);
+	}
+	close(p[1]);
+	long out[2] = {-1, EIO};
+	ssize_t n = read(p[0], out, sizeof out);
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	if (n != sizeof out) {
+		errno = EIO;
+		return -1;
+	}
+	errno = (int)out[1];
+	return out[0];
+}
+
 static const char *const sigpipe_modes[] = {"catch", "ignore", "default", NULL};
 static const char *const on_off[] = {"off", "on", NULL};
 
@@ -133,6 +186,13 @@ static const struct call calls[] = {
 	 exec_fill},
 	{"nonblock", "fcntl", SYS_fcntl, 2, {FD("fd"), {A_WORD, "on|off", 0, on_off}}, 0,
 	 "nonblock FD on|off: set or clear O_NONBLOCK", exec_nonblock},
+	{"fsizelimit", "setrlimit", -1, 1, {NUM("bytes")}, CALL_NO_OUTCOME,
+	 "fsizelimit BYTES: lower the soft RLIMIT_FSIZE (writes past it get EFBIG and SIGXFSZ)", exec_fsize_limit},
+	{"forkvmsplice", "vmsplice", -1, 3, {FD("fd"), {A_PTR, "addr", 0, NULL}, NUM("len")}, 0,
+	 "forkvmsplice FD BUFFER LEN: a forked child vmsplices [BUFFER:LEN] into FD and exits; its result",
+	 exec_fork_vmsplice},
+	{"peek", "peek", -1, 2, {{A_PTR, "addr", 0, NULL}, {A_RDBUF, "count", 0, NULL}}, 0,
+	 "peek BUFFER[+N] COUNT: the bytes in user memory, as the outcome's data", exec_peek},
 	{"poke", "poke", -1, 2, {{A_PTR, "addr", 0, NULL}, {A_DATA, "data", 0, NULL}}, CALL_NO_OUTCOME,
 	 "poke BUFFER[+N] DATA: store bytes into user memory", exec_poke},
 	{"getoff", "getoff", -1, 1, {{A_OFFNAME, "offset", 0, NULL}}, 0,

@@ -156,7 +156,8 @@ static int make_pipe(const struct fixture *f, struct fxstate *st, const struct m
 {
 	(void)env;
 	int fds[2];
-	if (pipe2(fds, has(f, "packet") ? O_DIRECT : 0) < 0)
+	/* O_NOTIFICATION_PIPE is O_EXCL: a watch-queue pipe */
+	if (pipe2(fds, (has(f, "packet") ? O_DIRECT : 0) | (has(f, "notify") ? O_EXCL : 0)) < 0)
 		return fail(why, n, errno, "pipe2");
 	st->fd[0] = fds[0];
 	st->fd[1] = fds[1];
@@ -207,6 +208,9 @@ static int mode_flags(const char *mode)
 		return O_RDONLY;
 	if (strcmp(mode, "w") == 0)
 		return O_WRONLY;
+	/* access mode 3: neither read nor write, only ioctls */
+	if (strcmp(mode, "none") == 0)
+		return O_WRONLY | O_RDWR;
 	return -1;
 }
 
@@ -214,7 +218,7 @@ static bool check_mode(const struct fixture *f, const char *file, struct diag *d
 {
 	const char *mode = fixture_opt(f, "mode");
 	if (mode_flags(mode) < 0)
-		return diag_at(d, file, f->line, "mode=%s: expected r, w or rw", mode);
+		return diag_at(d, file, f->line, "mode=%s: expected r, w, rw or none", mode);
 	return true;
 }
 
@@ -593,8 +597,8 @@ static int make_offset(const struct fixture *f, struct fxstate *st, const struct
 }
 
 static const struct kind kinds[] = {
-	{"pipe", ROLE_FD, {"r", "w"}, NULL, {"size", "fill", "byte", "nonblock", "close", "packet"}, 0,
-	 "a pipe: ends NAME.r and NAME.w", check_pipe, make_pipe},
+	{"pipe", ROLE_FD, {"r", "w"}, NULL, {"size", "fill", "byte", "nonblock", "close", "packet", "notify"}, 0,
+	 "a pipe: ends NAME.r and NAME.w (packet: O_DIRECT, notify: O_NOTIFICATION_PIPE)", check_pipe, make_pipe},
 	{"fifo", ROLE_FD, {"r", "w", "rw"}, NULL, {"nonblock", "close"}, KIND_NEEDS_SCRATCH,
 	 "a FIFO in the scratch directory, opened three ways: NAME.r, NAME.w, NAME.rw (O_RDWR)", check_pipe, make_fifo},
 	{"file", ROLE_FD, {NULL}, NULL, {"mode", "append", "direct", "nonblock", "fs", "size", "byte", "data"},

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "bless.h"
+#include "calls.h"
+#include "kinds.h"
 #include "case_parse.h"
 #include "detect.h"
 #include "expect.h"
@@ -40,7 +42,8 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fputs("usage: splicecheck [run|list] [options]\n"
+	fputs("usage: splicecheck [run|list|reference] [options]\n"
+	      "  run (default): run the cases; list: name them; reference: the fixture kinds and calls\n"
 	      "  -f, --filter GLOB    only cases whose name matches (repeatable)\n"
 	      "  -t, --tag TAG        only cases with this tag (repeatable)\n"
 	      "      --format FMT     text (default), tap, json, junit\n"
@@ -136,8 +139,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		o->command = argv[optind++];
-		if (strcmp(o->command, "run") != 0 && strcmp(o->command, "list") != 0)
-			return bad_usage("unknown command '%s' (run or list)", o->command);
+		if (strcmp(o->command, "run") != 0 && strcmp(o->command, "list") != 0 &&
+		    strcmp(o->command, "reference") != 0)
+			return bad_usage("unknown command '%s' (run, list or reference)", o->command);
 		if (optind < argc)
 			return bad_usage("unexpected argument '%s'", argv[optind]);
 	}
@@ -217,6 +221,18 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 	report_case(st->rep, c, res, e);
 }
 
+/* The fixture kinds and calls the tables hold, for the case-writing guide
+ * (a test checks the guide names every one). */
+static void print_reference(void)
+{
+	const struct kind *k;
+	const struct call *c;
+	for (size_t i = 0; (k = kind_at(i)); i++)
+		printf("kind %-12s %s\n", k->name, k->summary);
+	for (size_t i = 0; (c = call_at(i)); i++)
+		printf("call %-12s %s\n", c->name, c->summary);
+}
+
 static void list_cases(const struct suite *s, const struct options *o)
 {
 	for (int i = 0; i < s->n; i++) {
@@ -236,6 +252,10 @@ int main(int argc, char **argv)
 	int rc = parse_options(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (strcmp(o.command, "reference") == 0) {
+		print_reference();
+		return 0;
+	}
 	struct suite s = {0};
 	struct srcfile *files;
 	int nfiles;

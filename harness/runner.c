@@ -253,7 +253,8 @@ static void watch(struct run *r, struct slot *sl, uint64_t now)
 		}
 		return;
 	}
-	bool fire = age_ms >= o->timeout_ms;
+	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
+	bool fire = age_ms >= (c->timeout_ms ? c->timeout_ms : o->timeout_ms);
 	if (!fire && !sl->may_wake && o->detect_ms && age_ms >= o->detect_ms && sl->step_nr >= 0)
 		fire = sleeps_in(sl->pid, sl->step_nr) == 1;
 	if (fire) {

@@ -709,6 +709,17 @@ static const char *rule_name(json_t *sec, const struct sc_rule *r)
 	return json_is_string(v) ? json_string_value(v) : "?";
 }
 
+/* KILL_PROCESS and LOG need libseccomp API level 3, which it only reports
+ * when the seccomp(2) syscall works (not under valgrind 3.19, for one);
+ * the bare EINVAL would not say so. */
+static const char *api_hint(uint32_t action)
+{
+	bool needs3 = action == SCMP_ACT_KILL_PROCESS || action == SCMP_ACT_LOG;
+	return needs3 && seccomp_api_get() < 3
+		       ? " (the action needs libseccomp API level 3: seccomp(2) unusable here?)"
+		       : "";
+}
+
 static bool compile(struct parse *ps, json_t *sec)
 {
 	struct sc_profile *p = ps->p;
@@ -718,10 +729,11 @@ static bool compile(struct parse *ps, json_t *sec)
 	if (!ctx) {
 		char w[WHERE_MAX];
 		if (bad == SIZE_MAX)
-			return fail(ps, NULL, "libseccomp could not set up the filter: %s", strerror(-rc));
+			return fail(ps, NULL, "libseccomp could not set up the filter: %s%s",
+				    strerror(-rc), api_hint(p->def_action));
 		const struct sc_rule *r = &p->rules[bad];
-		return fail(ps, at(w, "syscalls[%u]", r->call), "libseccomp refused the rule for %s: %s",
-			    rule_name(sec, r), strerror(-rc));
+		return fail(ps, at(w, "syscalls[%u]", r->call), "libseccomp refused the rule for %s: %s%s",
+			    rule_name(sec, r), strerror(-rc), api_hint(r->action));
 	}
 	seccomp_release(ctx);
 	if ((rc = sc_filter_export(p)) < 0)

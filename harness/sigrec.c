@@ -27,6 +27,7 @@ void sigrec_init(void)
 	catch(SIGPIPE);
 	catch(SIGALRM);
 	catch(SIGUSR1);
+	catch(SIGXFSZ);
 	catch(WATCHDOG_SIGNAL);
 }
 

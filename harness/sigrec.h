@@ -11,7 +11,7 @@
 #define WATCHDOG_SIGNAL (SIGRTMIN + 3)
 
 /* Installs the recording handler (no SA_RESTART, so a blocked call
- * returns EINTR) for SIGPIPE, SIGALRM, SIGUSR1 and the watchdog signal. */
+ * returns EINTR) for SIGPIPE, SIGALRM, SIGUSR1, SIGXFSZ and the watchdog signal. */
 void sigrec_init(void);
 /* How SIGPIPE is handled from now on: 0 caught and recorded, 1 ignored,
  * 2 default (it kills). */
