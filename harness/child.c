@@ -1,6 +1,7 @@
 #include "child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,12 +98,24 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 
 void child_run(const struct tcase *c, int fd, const char *scratch_dir, const struct make_env *env)
 {
-	out_fd = fd;
+	/* a harness started with a standard fd closed may have been given it
+	 * for the result pipe: move it out of the way of the dup2s below */
+	out_fd = fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	/* die with the harness, whatever kills it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	sigrec_init();
+	/* the report is the harness's stdout: a case writing to fd 1 or 2
+	 * (or flooding it) must not reach it */
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
 	if (scratch_dir && chdir(scratch_dir) < 0)
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
 

@@ -94,7 +94,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	opterr = 0;
 	int c;
 	long long v;
-	while ((c = getopt_long(argc, argv, "+f:t:j:vqh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:t:j:vqh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (o->nfilters == 32)

@@ -711,12 +711,17 @@ static const char *rule_name(json_t *sec, const struct sc_rule *r)
 
 /* KILL_PROCESS and LOG need libseccomp API level 3, which it only reports
  * when the seccomp(2) syscall works (not under valgrind 3.19, for one);
- * the bare EINVAL would not say so. */
-static const char *api_hint(uint32_t action)
+ * so do the LOG and SPEC_ALLOW filter flags. The bare EINVAL or
+ * EOPNOTSUPP would not say so. */
+static bool needs_api3(uint32_t action)
 {
-	bool needs3 = action == SCMP_ACT_KILL_PROCESS || action == SCMP_ACT_LOG;
+	return action == SCMP_ACT_KILL_PROCESS || action == SCMP_ACT_LOG;
+}
+
+static const char *api_hint(bool needs3)
+{
 	return needs3 && seccomp_api_get() < 3
-		       ? " (the action needs libseccomp API level 3: seccomp(2) unusable here?)"
+		       ? " (needs libseccomp API level 3, i.e. a working seccomp(2) syscall)"
 		       : "";
 }
 
@@ -730,10 +735,11 @@ static bool compile(struct parse *ps, json_t *sec)
 		char w[WHERE_MAX];
 		if (bad == SIZE_MAX)
 			return fail(ps, NULL, "libseccomp could not set up the filter: %s%s",
-				    strerror(-rc), api_hint(p->def_action));
+				    strerror(-rc), api_hint(needs_api3(p->def_action) ||
+							       (p->flags & ~SC_FLAG_TSYNC)));
 		const struct sc_rule *r = &p->rules[bad];
 		return fail(ps, at(w, "syscalls[%u]", r->call), "libseccomp refused the rule for %s: %s%s",
-			    rule_name(sec, r), strerror(-rc), api_hint(r->action));
+			    rule_name(sec, r), strerror(-rc), api_hint(needs_api3(r->action)));
 	}
 	seccomp_release(ctx);
 	if ((rc = sc_filter_export(p)) < 0)

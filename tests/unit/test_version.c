@@ -1,0 +1,65 @@
+/* Kernel versions and the qualifiers that pick an expected line. */
+#include <criterion/criterion.h>
+
+#include "version.h"
+
+static const char *const linux_chain[] = {"linux", NULL};
+static const char *const gvisor_chain[] = {"gvisor", "linux", NULL};
+
+static bool holds(const char *qual, const char *kernel, const char *const *chain, bool root)
+{
+	struct qualifier q;
+	char why[128];
+	cr_assert(qualifier_parse(qual, &q, why, sizeof why), "%s", why);
+	struct target_env env = {.chain = chain, .root = root};
+	cr_assert(kver_parse(kernel, &env.kernel));
+	return qualifier_matches(&q, "linux", &env);
+}
+
+Test(version, parses_release_strings)
+{
+	struct kver k;
+	cr_assert(kver_parse("6.18.44-fc-v595", &k));
+	cr_assert_eq(k.v[0], 6);
+	cr_assert_eq(k.v[1], 18);
+	cr_assert_eq(k.v[2], 44);
+	cr_assert(kver_parse("5.10.0-32-cloud-amd64", &k));
+	cr_assert_eq(k.v[2], 0);
+	cr_assert(kver_parse("7.2", &k));
+	cr_assert_not(kver_parse("foo", &k));
+}
+
+Test(version, ranges)
+{
+	cr_assert(holds("linux<3.10", "3.4.113", linux_chain, true));
+	cr_assert_not(holds("linux<3.10", "3.10.0", linux_chain, true));
+	cr_assert(holds("linux>=5.8,<5.16.11", "5.16.10", linux_chain, true));
+	cr_assert_not(holds("linux>=5.8,<5.16.11", "5.16.11", linux_chain, true));
+	cr_assert_not(holds("linux>=5.8,<5.16.11", "5.7.19", linux_chain, true));
+	cr_assert(holds("linux<=6.1", "6.1.0", linux_chain, true));
+	cr_assert(holds("linux=6.1.112", "6.1.112-1-cloud-amd64", linux_chain, true));
+	cr_assert(holds(">=6.8", "6.18.0", linux_chain, true));
+	cr_assert_not(holds(">6.18", "6.18.0", linux_chain, true));
+}
+
+Test(version, targets_and_privilege)
+{
+	cr_assert_not(holds("gvisor", "4.4.0", linux_chain, true));
+	cr_assert(holds("gvisor", "4.4.0", gvisor_chain, true));
+	cr_assert(holds("linux<3.10", "3.4", gvisor_chain, false));
+	cr_assert(holds("root", "6.1", linux_chain, true));
+	cr_assert_not(holds("root", "6.1", linux_chain, false));
+	cr_assert(holds("user", "6.1", linux_chain, false));
+}
+
+Test(version, rejects_malformed)
+{
+	struct qualifier q;
+	char why[128];
+	cr_assert_not(qualifier_parse("linux<", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("linux<3.x", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("linux~3", &q, why, sizeof why));
+	cr_assert_not(qualifier_like("blocks"));
+	cr_assert_not(qualifier_like("EINVAL"));
+	cr_assert(qualifier_like("linux<3.10"));
+}
