@@ -1,6 +1,5 @@
 /* The libseccomp side: one function builds the context for both install and
  * export, so the program predictions run on is the program that gets loaded. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>

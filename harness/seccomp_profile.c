@@ -2,7 +2,6 @@
  * or inside a config.json) and Docker's profile format, which adds archMap,
  * includes/excludes and name. The result is the rule list runc would hand
  * to libseccomp; seccomp_filter.c turns it into a filter. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
 #include <linux/capability.h>

@@ -2,7 +2,6 @@
  * profiles, predictions for the shipped profiles, and — the point of the
  * module — predictions checked against what the kernel does once the
  * profile is really installed in a forked child. */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
