@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,9 +16,38 @@
 #include "calls.h"
 #include "data.h"
 #include "result.h"
+#include "seccomp_profile.h"
 #include "sigrec.h"
 
 static int out_fd = -1;
+static const struct sc_profile *install_profile, *predict_profile;
+
+void child_set_seccomp(const struct sc_profile *install, const struct sc_profile *predict)
+{
+	install_profile = install;
+	predict_profile = predict;
+}
+
+/* What the profile makes of this call, as an outcome: its errno, or the
+ * SIGSYS that kills; false where it allows the call. */
+static bool predicted_outcome(const struct step *s, const unsigned long long *raw, struct outcome *o)
+{
+	if (!predict_profile || s->call->nr < 0)
+		return false;
+	struct sc_verdict v = sc_profile_predict(predict_profile, s->call->nr, raw);
+	switch (v.action) {
+	case SC_ALLOW:
+	case SC_LOG:
+		return false;
+	case SC_ERRNO:
+	case SC_TRACE:
+		*o = (struct outcome){.kind = OC_ERR, .err = v.err};
+		return true;
+	default:
+		*o = (struct outcome){.kind = OC_KILLED, .killsig = SIGSYS};
+		return true;
+	}
+}
 
 static void send_rec(const struct rec *r)
 {
@@ -64,6 +94,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 	}
 	struct rec start = {.type = REC_STEP_START, .step = (uint16_t)idx, .nr = (int32_t)s->call->nr,
 			    .may_wake = rc->alarm_pending};
+	start.has_overlay = predicted_outcome(s, raw, &start.overlay);
 	send_rec(&start);
 	sigrec_reset();
 	errno = 0;
@@ -116,6 +147,9 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		if (null > 2)
 			close(null);
 	}
+	/* a crashing case leaves no core file behind, in its scratch or elsewhere */
+	struct rlimit no_core = {0, 0};
+	setrlimit(RLIMIT_CORE, &no_core);
 	if (scratch_dir && chdir(scratch_dir) < 0)
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
 
@@ -126,6 +160,7 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		for (int e = 0; e < MAX_ENDS; e++)
 			fx[i].fd[e] = -1;
 	struct runctx rc = {.c = c, .fx = fx};
+	bool installed = false;
 
 	for (int it = 0; it < c->nitems; it++) {
 		const struct item *item = &c->items[it];
@@ -137,6 +172,15 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 				give_up(means_unavailable(err) ? REC_SKIP : REC_BROKEN, "%s:%d: %s %s: %s", c->file, f->line,
 					f->kind->name, f->name, why);
 			continue;
+		}
+		if (install_profile && !installed) {
+			/* no core files from a profile's SIGSYS, anywhere */
+			prctl(PR_SET_DUMPABLE, 0);
+			int err = sc_profile_install(install_profile);
+			if (err)
+				give_up(REC_BROKEN, "cannot install seccomp profile %s: %s", sc_profile_name(install_profile),
+					strerror(-err));
+			installed = true;
 		}
 		struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)item->index};
 		done.out = run_step(&c->steps[item->index], item->index, &rc);

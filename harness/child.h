@@ -6,6 +6,12 @@
 #include "kinds.h"
 #include "model.h"
 
+struct sc_profile;
+
+/* A seccomp profile to install before the first step, and one whose
+ * verdict on every call is sent to the parent (set before forking). */
+void child_set_seccomp(const struct sc_profile *install, const struct sc_profile *predict);
+
 /* Never returns. */
 __attribute__((noreturn)) void child_run(const struct tcase *c, int out_fd, const char *scratch_dir,
 					 const struct make_env *env);

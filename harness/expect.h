@@ -23,6 +23,7 @@ struct exp_line {
 	int nq;
 	struct qualifier q[MAX_QUALS];
 	char *qual_text; /* the qualifiers as written, for bless */
+	bool rest_unchecked; /* steps past nouts are not judged (after a call a seccomp profile denied) */
 };
 
 struct expset {

@@ -16,6 +16,9 @@
 #include "detect.h"
 #include "expect.h"
 #include "outcome.h"
+#include "overlay.h"
+#include "child.h"
+#include "seccomp_profile.h"
 #include "report.h"
 #include "runner.h"
 #include "source.h"
@@ -24,7 +27,8 @@
 #define EXIT_BAD_INPUT 2
 
 struct options {
-	const char *command; /* run, list */
+	const char *command; /* run, list, reference, seccomp-bpf */
+	const char *command_arg; /* the one argument of a command that takes one */
 	const char *filters[32];
 	int nfilters;
 	const char *tags[32];
@@ -36,14 +40,17 @@ struct options {
 	int ncases;
 	const char *expected_dir;
 	const char *bless;
+	const char *seccomp;        /* install this profile in every case */
+	const char *expect_seccomp; /* expect this profile's verdicts, install nothing */
 	bool verbose, quiet;
 	struct run_opts run;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: splicecheck [run|list|reference] [options]\n"
-	      "  run (default): run the cases; list: name them; reference: the fixture kinds and calls\n"
+	fputs("usage: splicecheck [run|list|reference|seccomp-bpf PROFILE] [options]\n"
+	      "  run (default): run the cases; list: name them; reference: the fixture kinds and calls;\n"
+	      "  seccomp-bpf PROFILE: the profile's BPF program on stdout (for bwrap --seccomp FD)\n"
 	      "  -f, --filter GLOB    only cases whose name matches (repeatable)\n"
 	      "  -t, --tag TAG        only cases with this tag (repeatable)\n"
 	      "      --format FMT     text (default), tap, json, junit\n"
@@ -52,6 +59,10 @@ static void usage(FILE *f)
 	      "      --cases PATH     case file or directory (repeatable; default: the built-in cases)\n"
 	      "      --expected DIR   expected files (default: the built-in ones)\n"
 	      "      --bless FILE     write the target's expected file, updated with what this run saw\n"
+	      "      --seccomp PROFILE         install this seccomp profile (OCI or Docker JSON) in every case\n"
+	      "                                before its first step, and expect what it does\n"
+	      "      --expect-seccomp PROFILE  expect what the profile does, install nothing (inside a runtime\n"
+	      "                                that enforces it)\n"
 	      "  -j, --jobs N         cases run at once (default: the number of CPUs)\n"
 	      "      --timeout MS     end a step still in its call after MS (default 250)\n"
 	      "      --no-proc-watch  never ask /proc whether a step sleeps: use the timeout alone\n"
@@ -73,7 +84,8 @@ static int bad_usage(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH };
+	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH,
+	       O_SECCOMP, O_EXPECT_SECCOMP };
 	static const struct option longs[] = {
 		{"filter", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 't'},
 		{"format", required_argument, NULL, O_FORMAT}, {"target", required_argument, NULL, O_TARGET},
@@ -81,6 +93,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"expected", required_argument, NULL, O_EXPECTED}, {"bless", required_argument, NULL, O_BLESS},
 		{"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, O_TIMEOUT},
 		{"no-proc-watch", no_argument, NULL, O_NOPROC}, {"scratch", required_argument, NULL, O_SCRATCH},
+		{"seccomp", required_argument, NULL, O_SECCOMP},
+		{"expect-seccomp", required_argument, NULL, O_EXPECT_SECCOMP},
 		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
@@ -116,6 +130,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_EXPECTED: o->expected_dir = optarg; break;
 		case O_BLESS: o->bless = optarg; break;
+		case O_SECCOMP: o->seccomp = optarg; break;
+		case O_EXPECT_SECCOMP: o->expect_seccomp = optarg; break;
 		case 'j':
 			if (!parse_int(optarg, &v) || v < 1 || v > 256)
 				return bad_usage("--jobs %s: expected 1 to 256", optarg);
@@ -139,12 +155,27 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		o->command = argv[optind++];
-		if (strcmp(o->command, "run") != 0 && strcmp(o->command, "list") != 0 &&
-		    strcmp(o->command, "reference") != 0)
-			return bad_usage("unknown command '%s' (run, list or reference)", o->command);
+		static const char *const with_arg[] = {"seccomp-bpf", NULL};
+		static const char *const plain[] = {"run", "list", "reference", NULL};
+		bool takes_arg = false, known = false;
+		for (int i = 0; with_arg[i]; i++)
+			takes_arg |= strcmp(o->command, with_arg[i]) == 0;
+		for (int i = 0; plain[i]; i++)
+			known |= strcmp(o->command, plain[i]) == 0;
+		if (!known && !takes_arg)
+			return bad_usage("unknown command '%s' (run, list, reference, seccomp-bpf PROFILE)", o->command);
+		if (takes_arg) {
+			if (optind == argc)
+				return bad_usage("%s needs an argument", o->command);
+			o->command_arg = argv[optind++];
+		}
 		if (optind < argc)
 			return bad_usage("unexpected argument '%s'", argv[optind]);
 	}
+	if (o->seccomp && o->expect_seccomp)
+		return bad_usage("--seccomp and --expect-seccomp exclude each other%s", "");
+	if ((o->seccomp || o->expect_seccomp) && o->bless)
+		return bad_usage("--bless records the base target: not with a seccomp profile%s", "");
 	if (!report_format_by_name(o->format))
 		return bad_usage("--format %s: expected text, tap, json or junit", o->format);
 	return 0;
@@ -209,6 +240,8 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 	const struct tcase *c = &st->s->cases[ci];
 	const struct exp_line *e = expect_lookup(st->exp, ci, st->env);
 	st->matched[ci] = e;
+	struct exp_line overlaid;
+	bool over = overlay_expectation(e, res, c->nsteps, &overlaid);
 	if (res->status == ST_PASS) {
 		struct sbuf b = {0};
 		for (int i = 0; i < res->nout; i++) {
@@ -218,7 +251,9 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 		}
 		st->seen[ci] = b.s;
 	}
-	report_case(st->rep, c, res, e);
+	report_case(st->rep, c, res, over ? &overlaid : e);
+	if (over)
+		overlay_free(&overlaid);
 }
 
 /* The fixture kinds and calls the tables hold, for the case-writing guide
@@ -231,6 +266,26 @@ static void print_reference(void)
 		printf("kind %-12s %s\n", k->name, k->summary);
 	for (size_t i = 0; (c = call_at(i)); i++)
 		printf("call %-12s %s\n", c->name, c->summary);
+}
+
+/* The profile's BPF program on stdout, for runtimes that load one
+ * (bwrap --seccomp FD), so a sandbox run enforces exactly what
+ * --expect-seccomp predicts. */
+static int export_bpf(const char *path)
+{
+	char err[512];
+	struct sc_profile *p = sc_profile_load(path, err, sizeof err);
+	if (!p) {
+		fprintf(stderr, "splicecheck: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	int rc = sc_profile_write_bpf(p, 1);
+	sc_profile_free(p);
+	if (rc) {
+		fprintf(stderr, "splicecheck: writing the BPF program: %s\n", strerror(-rc));
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
 }
 
 static void list_cases(const struct suite *s, const struct options *o)
@@ -252,6 +307,8 @@ int main(int argc, char **argv)
 	int rc = parse_options(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (strcmp(o.command, "seccomp-bpf") == 0)
+		return export_bpf(o.command_arg);
 	if (strcmp(o.command, "reference") == 0) {
 		print_reference();
 		return 0;
@@ -295,9 +352,24 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	env.chain = exp.chain;
+	struct sc_profile *profile = NULL;
+	const char *profile_path = o.seccomp ? o.seccomp : o.expect_seccomp;
+	if (profile_path) {
+		char err[512];
+		profile = sc_profile_load(profile_path, err, sizeof err);
+		if (!profile) {
+			fprintf(stderr, "splicecheck: %s\n", err);
+			expect_free(&exp);
+			suite_free(&s);
+			srcfiles_free(files, nfiles);
+			return EXIT_BAD_INPUT;
+		}
+		child_set_seccomp(o.seccomp ? profile : NULL, profile);
+	}
 	if (!o.quiet)
-		fprintf(stderr, "splicecheck: target %s (%s), kernel %s, %s\n", target, why, kernel,
-			env.root ? "root" : "unprivileged");
+		fprintf(stderr, "splicecheck: target %s (%s), kernel %s, %s%s%s%s\n", target, why, kernel,
+			env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
+			profile ? profile_path : "", profile ? (o.seccomp ? " (installed)" : " (expected)") : "");
 
 	int *order = xcalloc((size_t)s.n, sizeof *order), n = 0;
 	for (int i = 0; i < s.n; i++)
@@ -326,5 +398,6 @@ int main(int argc, char **argv)
 	expect_free(&exp);
 	suite_free(&s);
 	srcfiles_free(files, nfiles);
+	sc_profile_free(profile);
 	return rc;
 }

@@ -13,6 +13,8 @@ struct case_result {
 	char reason[256];
 	int nout;             /* steps that ran */
 	struct outcome *out;  /* one per step of the case */
+	struct outcome *overlay; /* per step: what a seccomp profile makes of it */
+	unsigned char *overlaid; /* per step: whether overlay[] holds something */
 	double ms;            /* wall time of the case's child */
 };
 
@@ -24,6 +26,8 @@ struct rec {
 	uint8_t may_wake; /* a timer the case armed may end this step: the watchdog waits for its timeout */
 	uint16_t step;
 	int32_t nr;       /* the syscall the step makes */
+	uint8_t has_overlay; /* step start: the seccomp profile denies this call, as overlay says */
+	struct outcome overlay;
 	struct outcome out;
 	char reason[200];
 };

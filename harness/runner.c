@@ -100,7 +100,11 @@ static void report_ready(struct run *r)
 		int ci = r->order[r->next_report];
 		r->done(ci, &r->res[r->next_report], r->arg);
 		free(r->res[r->next_report].out);
+		free(r->res[r->next_report].overlay);
+		free(r->res[r->next_report].overlaid);
 		r->res[r->next_report].out = NULL;
+		r->res[r->next_report].overlay = NULL;
+		r->res[r->next_report].overlaid = NULL;
 		r->next_report++;
 	}
 }
@@ -122,6 +126,10 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
 	switch (rec->type) {
 	case REC_STEP_START:
+		if (rec->has_overlay && rec->step < c->nsteps) {
+			res->overlay[rec->step] = rec->overlay;
+			res->overlaid[rec->step] = 1;
+		}
 		sl->in_step = rec->step;
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
@@ -187,6 +195,8 @@ static bool start_slot(struct run *r, struct slot *sl, int pos)
 	struct case_result *res = &r->res[pos];
 	*res = (struct case_result){.status = ST_PASS};
 	res->out = xcalloc((size_t)c->nsteps, sizeof *res->out);
+	res->overlay = xcalloc((size_t)c->nsteps, sizeof *res->overlay);
+	res->overlaid = xcalloc((size_t)c->nsteps, sizeof *res->overlaid);
 	if (c->needs_root && geteuid() != 0) {
 		set_reason(res, ST_SKIP, "needs root");
 		r->finished[pos] = true;
@@ -391,8 +401,11 @@ out:
 		close(slots[i].fd);
 		remove_tree(slots[i].scratch);
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		free(r.res[i].out);
+		free(r.res[i].overlay);
+		free(r.res[i].overlaid);
+	}
 	if (r.root[0])
 		remove_tree(r.root);
 	if (r.tmpfs_root[0])

@@ -125,3 +125,19 @@ int sc_profile_install(const struct sc_profile *p)
 	seccomp_release(ctx);
 	return rc;
 }
+
+int sc_profile_write_bpf(const struct sc_profile *p, int fd)
+{
+	const char *b = (const char *)p->prog;
+	size_t left = p->nprog * sizeof *p->prog;
+	while (left) {
+		ssize_t w = write(fd, b, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		b += w;
+		left -= (size_t)w;
+	}
+	return 0;
+}

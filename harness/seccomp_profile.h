@@ -63,6 +63,9 @@ const char *sc_profile_name(const struct sc_profile *p);
 /* Number of rules after includes/excludes and name expansion (diagnostics). */
 size_t sc_profile_rule_count(const struct sc_profile *p);
 void sc_profile_free(struct sc_profile *p);
+/* Writes the filter as the kernel loads it (struct sock_filter[]), for a
+ * runtime that takes a BPF program, such as bwrap --seccomp FD.  0 or -errno. */
+int sc_profile_write_bpf(const struct sc_profile *p, int fd);
 
 /* Outcome text: "allow" (ALLOW, LOG), an errno name ("EPERM"), "0" for an
  * errno-0 rule, "SIGSYS" (KILL_*, TRAP), "ENOSYS" (TRACE, no tracer).
