@@ -20,7 +20,9 @@
 #include "child.h"
 #include "seccomp_profile.h"
 #include "report.h"
+#include "repro.h"
 #include "runner.h"
+#include "trace.h"
 #include "source.h"
 #include "version.h"
 
@@ -43,14 +45,16 @@ struct options {
 	const char *seccomp;        /* install this profile in every case */
 	const char *expect_seccomp; /* expect this profile's verdicts, install nothing */
 	bool verbose, quiet;
+	bool trace; /* every call, as strace shows it, on stderr */
 	struct run_opts run;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: splicecheck [run|list|reference|seccomp-bpf PROFILE] [options]\n"
+	fputs("usage: splicecheck [run|list|reference|seccomp-bpf PROFILE|repro CASE] [options]\n"
 	      "  run (default): run the cases; list: name them; reference: the fixture kinds and calls;\n"
 	      "  seccomp-bpf PROFILE: the profile's BPF program on stdout (for bwrap --seccomp FD)\n"
+	      "  repro CASE: the case as a standalone C program on stdout (docs/reporting-bugs.md)\n"
 	      "  -f, --filter GLOB    only cases whose name matches (repeatable)\n"
 	      "  -t, --tag TAG        only cases with this tag (repeatable)\n"
 	      "      --format FMT     text (default), tap, json, junit\n"
@@ -68,6 +72,7 @@ static void usage(FILE *f)
 	      "      --no-proc-watch  never ask /proc whether a step sleeps: use the timeout alone\n"
 	      "      --scratch DIR    where the run's scratch directory goes (default: $TMPDIR or /tmp)\n"
 	      "  -v, --verbose        show every call with its outcome\n"
+	      "      --trace          every call as strace shows it (real fds, addresses, data) on stderr\n"
 	      "  -q, --quiet          do not say which target and kernel were chosen\n"
 	      "  -h, --help\n"
 	      "exit status: 0 all as expected, 1 an outcome differs, 2 bad input or usage\n",
@@ -85,7 +90,7 @@ static int bad_usage(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH,
-	       O_SECCOMP, O_EXPECT_SECCOMP };
+	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE };
 	static const struct option longs[] = {
 		{"filter", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 't'},
 		{"format", required_argument, NULL, O_FORMAT}, {"target", required_argument, NULL, O_TARGET},
@@ -96,6 +101,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"seccomp", required_argument, NULL, O_SECCOMP},
 		{"expect-seccomp", required_argument, NULL, O_EXPECT_SECCOMP},
 		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
+		{"trace", no_argument, NULL, O_TRACE},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -145,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_NOPROC: o->run.detect_ms = 0; break;
 		case O_SCRATCH: o->run.scratch_parent = optarg; break;
 		case 'v': o->verbose = true; break;
+		case O_TRACE: o->trace = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
 		default:
@@ -155,7 +162,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		o->command = argv[optind++];
-		static const char *const with_arg[] = {"seccomp-bpf", NULL};
+		static const char *const with_arg[] = {"seccomp-bpf", "repro", NULL};
 		static const char *const plain[] = {"run", "list", "reference", NULL};
 		bool takes_arg = false, known = false;
 		for (int i = 0; with_arg[i]; i++)
@@ -163,7 +170,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		for (int i = 0; plain[i]; i++)
 			known |= strcmp(o->command, plain[i]) == 0;
 		if (!known && !takes_arg)
-			return bad_usage("unknown command '%s' (run, list, reference, seccomp-bpf PROFILE)", o->command);
+			return bad_usage("unknown command '%s' (run, list, reference, seccomp-bpf PROFILE, repro CASE)",
+					 o->command);
 		if (takes_arg) {
 			if (optind == argc)
 				return bad_usage("%s needs an argument", o->command);
@@ -251,6 +259,7 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 		}
 		st->seen[ci] = b.s;
 	}
+	trace_print(stderr, c, res);
 	report_case(st->rep, c, res, over ? &overlaid : e);
 	if (over)
 		overlay_free(&overlaid);
@@ -286,6 +295,28 @@ static int export_bpf(const char *path)
 		return EXIT_BAD_INPUT;
 	}
 	return 0;
+}
+
+/* `repro CASE`: the case as a standalone C program on stdout. */
+static int write_repro(const struct suite *s, const struct expset *exp, const struct target_env *env,
+		       const struct options *o, const char *target, const char *kernel)
+{
+	int ci = -1;
+	for (int i = 0; i < s->n && ci < 0; i++)
+		if (strcmp(s->cases[i].name, o->command_arg) == 0)
+			ci = i;
+	if (ci < 0) {
+		fprintf(stderr, "splicecheck: repro: no case named '%s' (splicecheck list names them)\n",
+			o->command_arg);
+		return EXIT_BAD_INPUT;
+	}
+	struct repro_opts ro = {.target = target, .kernel = kernel, .timeout_ms = o->run.timeout_ms};
+	struct diag d = {0};
+	if (!repro_write(stdout, s, ci, exp, expect_lookup(exp, ci, env), &ro, &d)) {
+		fprintf(stderr, "splicecheck: %s\n", d.msg);
+		return EXIT_BAD_INPUT;
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_BAD_INPUT;
 }
 
 static void list_cases(const struct suite *s, const struct options *o)
@@ -328,7 +359,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	char target[32], why[128];
+	char target[32], why[256];
 	if (o.target) {
 		snprintf(target, sizeof target, "%s", o.target);
 		snprintf(why, sizeof why, "--target");
@@ -338,7 +369,7 @@ int main(int argc, char **argv)
 	struct utsname u;
 	uname(&u);
 	const char *kernel = o.kernel ? o.kernel : u.release;
-	struct target_env env = {.root = geteuid() == 0};
+	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective()};
 	struct expset exp;
 	struct diag d = {0};
 	if (!kver_parse(kernel, &env.kernel))
@@ -352,6 +383,13 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	env.chain = exp.chain;
+	if (strcmp(o.command, "repro") == 0) {
+		rc = write_repro(&s, &exp, &env, &o, target, kernel);
+		expect_free(&exp);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		return rc;
+	}
 	struct sc_profile *profile = NULL;
 	const char *profile_path = o.seccomp ? o.seccomp : o.expect_seccomp;
 	if (profile_path) {
@@ -380,6 +418,8 @@ int main(int argc, char **argv)
 	struct run_state st = {.s = &s, .exp = &exp, .env = &env, .rep = &rep};
 	st.seen = xcalloc((size_t)s.n, sizeof *st.seen);
 	st.matched = xcalloc((size_t)s.n, sizeof *st.matched);
+	if (o.trace && !trace_open())
+		fprintf(stderr, "splicecheck: --trace: cannot make the trace file: %s\n", strerror(errno));
 	report_begin(&rep);
 	int stopped = run_cases(&s, order, n, &o.run, on_case_done, &st);
 	if (stopped == 0)
@@ -394,6 +434,7 @@ int main(int argc, char **argv)
 		free(st.seen[i]);
 	free(st.seen);
 	free(st.matched);
+	trace_close();
 	free(order);
 	expect_free(&exp);
 	suite_free(&s);

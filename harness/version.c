@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <stdint.h>
 
 bool kver_parse(const char *s, struct kver *out)
 {
@@ -67,14 +70,51 @@ static bool parse_cmp(const char *s, size_t len, struct qualifier *q)
 	return true;
 }
 
+/* The capabilities an expected line may depend on: one entry each. */
+static const struct {
+	const char *name;
+	int cap;
+} capabilities[] = {
+	{"cap_sys_resource", 24},
+	{"cap_sys_admin", 21},
+	{"cap_ipc_lock", 14},
+	{"cap_fowner", 3},
+};
+
+unsigned long long caps_effective(void)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2] = {{0, 0, 0}, {0, 0, 0}};
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return 0;
+	return (unsigned long long)data[0].effective | (unsigned long long)data[1].effective << 32;
+}
+
 bool qualifier_parse(const char *w, struct qualifier *q, char *why, size_t n)
 {
-	*q = (struct qualifier){0};
+	*q = (struct qualifier){.cap = -1};
+	bool neg = w[0] == '!';
+	for (size_t i = 0; i < sizeof capabilities / sizeof capabilities[0]; i++) {
+		if (strcmp(w + neg, capabilities[i].name) == 0) {
+			q->cap = capabilities[i].cap;
+			q->cap_neg = neg;
+			return true;
+		}
+	}
 	if (strcmp(w, "root") == 0 || strcmp(w, "user") == 0) {
 		q->priv = w[0] == 'r' ? 1 : -1;
 		return true;
 	}
 	size_t t = 0;
+	if (!islower((unsigned char)w[0]) && w[0] != '<' && w[0] != '>' && w[0] != '=') {
+		snprintf(why, n, "'%s': expected TARGET, TARGET<VER, root, user or a capability such as cap_sys_resource", w);
+		return false;
+	}
 	while (islower((unsigned char)w[t]) || isdigit((unsigned char)w[t]) || w[t] == '-')
 		t++;
 	if (t >= sizeof q->target) {
@@ -98,6 +138,8 @@ bool qualifier_parse(const char *w, struct qualifier *q, char *why, size_t n)
 bool qualifier_matches(const struct qualifier *q, const char *file_target, const struct target_env *env)
 {
 	if (q->priv && (q->priv > 0) != env->root)
+		return false;
+	if (q->cap >= 0 && !!(env->caps & (1ULL << q->cap)) == q->cap_neg)
 		return false;
 	const char *t = q->target[0] ? q->target : file_target;
 	bool in_chain = false;

@@ -1,5 +1,7 @@
 /* Kernel versions and the qualifiers of expected lines: linux<3.10,
- * linux>=5.8,<5.16.11, gvisor, root, user. */
+ * linux>=5.8,<5.16.11, gvisor, root, user, cap_sys_resource, !cap_sys_resource.
+ * Privilege differences are the kernel's capability checks, so a line can
+ * name the capability rather than uid 0. */
 #ifndef SPLICECHECK_VERSION_H
 #define SPLICECHECK_VERSION_H
 
@@ -19,6 +21,7 @@ struct target_env {
 	const char *const *chain; /* the running target and those it inherits: {"gvisor", "linux", NULL} */
 	struct kver kernel;
 	bool root;
+	unsigned long long caps; /* effective capabilities, bit n = capability n */
 };
 
 struct qualifier {
@@ -29,7 +32,12 @@ struct qualifier {
 		struct kver ver;
 	} cmp[4];
 	int priv; /* 0 any, 1 root only, -1 unprivileged only */
+	int cap;  /* -1 none; else the line holds only with (or, cap_neg, without) this capability */
+	bool cap_neg;
 };
+
+/* The calling process's effective capabilities as a bit mask. */
+unsigned long long caps_effective(void);
 
 /* True when word looks like a qualifier at all (it starts lowercase or
  * with an operator), so a parser can tell it from an outcome. */

@@ -63,3 +63,18 @@ Test(version, rejects_malformed)
 	cr_assert_not(qualifier_like("EINVAL"));
 	cr_assert(qualifier_like("linux<3.10"));
 }
+
+Test(version, capabilities)
+{
+	struct qualifier q;
+	char why[128];
+	const char *const chain[] = {"linux", NULL};
+	struct target_env with = {.chain = chain, .caps = 1ULL << 24}, without = {.chain = chain, .caps = 0};
+	cr_assert(qualifier_parse("cap_sys_resource", &q, why, sizeof why), "%s", why);
+	cr_assert(qualifier_matches(&q, "linux", &with));
+	cr_assert_not(qualifier_matches(&q, "linux", &without));
+	cr_assert(qualifier_parse("!cap_sys_resource", &q, why, sizeof why), "%s", why);
+	cr_assert_not(qualifier_matches(&q, "linux", &with));
+	cr_assert(qualifier_matches(&q, "linux", &without));
+	cr_assert_not(qualifier_parse("cap_frobnicate", &q, why, sizeof why));
+}
