@@ -18,6 +18,7 @@
 #include "result.h"
 #include "seccomp_profile.h"
 #include "sigrec.h"
+#include "trace.h"
 
 static int out_fd = -1;
 static const struct sc_profile *install_profile, *predict_profile;
@@ -95,6 +96,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 	struct rec start = {.type = REC_STEP_START, .step = (uint16_t)idx, .nr = (int32_t)s->call->nr,
 			    .may_wake = rc->alarm_pending};
 	start.has_overlay = predicted_outcome(s, raw, &start.overlay);
+	trace_call(rc->c, idx, rc, raw);
 	send_rec(&start);
 	sigrec_reset();
 	errno = 0;
@@ -103,9 +105,12 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 	int err = errno;
 	struct outcome o = {.kind = OC_RET, .ret = ret};
 	bool fired = sigrec_watchdog_fired();
-	if (ret < 0 && err == EINTR && fired) {
+	/* a step the harness does itself (getoff, fsize) may have a negative
+	 * value: it failed only if it set errno */
+	bool failed = ret < 0 && (err != 0 || !s->call->exec);
+	if (failed && err == EINTR && fired) {
 		o.kind = OC_BLOCKS;
-	} else if (ret < 0) {
+	} else if (failed) {
 		o.kind = OC_ERR;
 		o.err = err;
 	} else if (s->call->flags & CALL_NO_OUTCOME) {
@@ -123,6 +128,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 	o.sigs = sigrec_delivered();
 	if (o.sigs & (1u << SIGALRM))
 		rc->alarm_pending = false;
+	trace_result(rc->c, idx, rc, raw, ret, err, &o);
 	runctx_release_step(rc);
 	return o;
 }

