@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -144,6 +145,17 @@ static long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const un
 	return out[0];
 }
 
+/* The case's process sends itself a signal: how a case tests that the
+ * harness records a process killed mid-run (and carries on). */
+static const char *const raise_signals[] = {"SIGKILL", "SIGSEGV", "SIGSYS", "SIGABRT", "SIGTERM", "SIGBUS", NULL};
+static const int raise_numbers[] = {SIGKILL, SIGSEGV, SIGSYS, SIGABRT, SIGTERM, SIGBUS};
+
+static long exec_raise(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	return raise(raise_numbers[raw[0]]) == 0 ? 0 : -1;
+}
+
 static const char *const sigpipe_modes[] = {"catch", "ignore", "default", NULL};
 static const char *const on_off[] = {"off", "on", NULL};
 
@@ -201,6 +213,8 @@ static const struct call calls[] = {
 	 "alarm 20ms: SIGALRM after that long (caught, no SA_RESTART: a blocked call gets EINTR)", exec_alarm},
 	{"sigpipe", "sigaction", -1, 1, {{A_WORD, "mode", 0, sigpipe_modes}}, CALL_NO_OUTCOME,
 	 "sigpipe catch|ignore|default: how SIGPIPE is handled from here on", exec_sigpipe},
+	{"raise", "kill", -1, 1, {{A_WORD, "signal", 0, raise_signals}}, CALL_NO_OUTCOME,
+	 "raise SIGKILL|SIGSEGV|SIGSYS|SIGABRT|SIGTERM|SIGBUS: the case's process signals itself", exec_raise},
 };
 
 const struct call *call_by_name(const char *name)

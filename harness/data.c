@@ -51,8 +51,18 @@ bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *le
 			free(seg);
 			goto bad;
 		}
-		for (unsigned long long i = 0; i < rep; i++)
-			sb_putn(&b, seg, (size_t)n);
+		/* by doubling, not one copy per repeat: an empty literal with a
+		 * huge count would loop for ever, "a"*67108864 take 64M calls */
+		size_t segn = (size_t)n;
+		while (n && rep) {
+			if (rep & 1)
+				sb_putn(&b, seg, segn);
+			if ((rep >>= 1)) {
+				seg = xrealloc(seg, 2 * segn + 1);
+				memcpy(seg + segn, seg, segn);
+				segn *= 2;
+			}
+		}
 		free(seg);
 		if (b.len > DATA_MAX_DECODED)
 			goto bad;
@@ -79,7 +89,9 @@ void data_format(const unsigned char *p, size_t n, struct sbuf *out)
 	struct sbuf b = {0};
 	int segs = 0;
 	size_t i = 0;
-	while (i < n && segs <= MAX_SEGMENTS) {
+	/* once the text is past MAX_TEXT the hash is shown instead: stop, or
+	 * megabytes of unrepeated bytes are quoted only to be thrown away */
+	while (i < n && segs <= MAX_SEGMENTS && b.len <= MAX_TEXT) {
 		size_t run = 1;
 		while (i + run < n && p[i + run] == p[i])
 			run++;
@@ -102,6 +114,8 @@ void data_format(const unsigned char *p, size_t n, struct sbuf *out)
 				break;
 			j += r;
 		}
+		if (j - i > MAX_TEXT)
+			break; /* each byte quotes to at least one character */
 		if (b.len)
 			sb_putc(&b, '+');
 		lex_quote(&b, p + i, j - i);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,13 @@
 /* How long a case's child may spend outside any step (making fixtures)
  * before it is killed as hung. */
 #define SETUP_LIMIT_MS 10000
+
+/* Results are held from a case's start until it and every case before it
+ * are reported, in a ring of this many per job: the harness's memory stays
+ * the same whatever the number of cases (a bigger process also forks
+ * slower).  A case that runs long stalls new starts only once this many
+ * later cases have finished behind it. */
+#define WINDOW_PER_JOB 256
 
 struct slot {
 	pid_t pid;
@@ -34,6 +42,8 @@ struct slot {
 	size_t have;
 	char scratch[600];
 };
+
+static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 
 static volatile sig_atomic_t stop_signal;
 
@@ -86,25 +96,35 @@ struct run {
 	const int *order;
 	int n;
 	const struct run_opts *o;
-	struct case_result *res;
+	struct case_result *res; /* ring of `window` entries: position pos is at pos % window */
 	bool *finished;
+	int window;
+	pid_t self;
 	int next_report;
 	case_done_fn done;
 	void *arg;
 	char root[512], tmpfs_root[512];
 };
 
+static struct case_result *res_at(struct run *r, int pos) { return &r->res[pos % r->window]; }
+
+static void free_result(struct case_result *res)
+{
+	free(res->out);
+	free(res->overlay);
+	free(res->overlaid);
+	res->out = NULL;
+	res->overlay = NULL;
+	res->overlaid = NULL;
+}
+
 static void report_ready(struct run *r)
 {
-	while (r->next_report < r->n && r->finished[r->next_report]) {
-		int ci = r->order[r->next_report];
-		r->done(ci, &r->res[r->next_report], r->arg);
-		free(r->res[r->next_report].out);
-		free(r->res[r->next_report].overlay);
-		free(r->res[r->next_report].overlaid);
-		r->res[r->next_report].out = NULL;
-		r->res[r->next_report].overlay = NULL;
-		r->res[r->next_report].overlaid = NULL;
+	while (r->next_report < r->n && r->finished[r->next_report % r->window]) {
+		struct case_result *res = res_at(r, r->next_report);
+		r->done(r->order[r->next_report], res, r->arg);
+		free_result(res);
+		r->finished[r->next_report % r->window] = false;
 		r->next_report++;
 	}
 }
@@ -122,7 +142,7 @@ static void set_reason(struct case_result *res, enum case_status st, const char 
 
 static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 {
-	struct case_result *res = &r->res[sl->order_pos];
+	struct case_result *res = res_at(r, sl->order_pos);
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
 	switch (rec->type) {
 	case REC_STEP_START:
@@ -158,7 +178,7 @@ static void finish_slot(struct run *r, struct slot *sl)
 	while (waitpid(sl->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	close(sl->fd);
-	struct case_result *res = &r->res[sl->order_pos];
+	struct case_result *res = res_at(r, sl->order_pos);
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
 	res->ms = (double)(now_ns() - sl->started) / 1e6;
 	if (WIFSIGNALED(status)) {
@@ -185,30 +205,57 @@ static void finish_slot(struct run *r, struct slot *sl)
 		snprintf(p, sizeof p, "%s/%d", r->tmpfs_root, sl->order_pos);
 		remove_tree(p);
 	}
-	r->finished[sl->order_pos] = true;
+	r->finished[sl->order_pos % r->window] = true;
 	sl->pid = 0;
 }
 
-static bool start_slot(struct run *r, struct slot *sl, int pos)
+/* Whether a failure to make a case's process is the system being short
+ * of something (fds, processes, memory) rather than the harness broken. */
+static bool resource_short(int err) { return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM; }
+
+enum start { STARTED, START_LATER, START_FAILED };
+
+/* Starts case pos in slot sl (or settles it at once: a SKIP, a BROKEN).
+ * When the system is short of fds or processes it waits for a running
+ * case to free some (START_LATER); with none running, the case is BROKEN
+ * with the reason and the run goes on. */
+static enum start start_slot(struct run *r, struct slot *sl, int pos, int running)
 {
 	const struct tcase *c = &r->s->cases[r->order[pos]];
-	struct case_result *res = &r->res[pos];
+	struct case_result *res = res_at(r, pos);
 	*res = (struct case_result){.status = ST_PASS};
 	res->out = xcalloc((size_t)c->nsteps, sizeof *res->out);
 	res->overlay = xcalloc((size_t)c->nsteps, sizeof *res->overlay);
 	res->overlaid = xcalloc((size_t)c->nsteps, sizeof *res->overlaid);
 	if (c->needs_root && geteuid() != 0) {
 		set_reason(res, ST_SKIP, "needs root");
-		r->finished[pos] = true;
-		return true;
+		r->finished[pos % r->window] = true;
+		return STARTED;
+	}
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		int err = errno;
+		if (resource_short(err) && running > 0) {
+			free_result(res);
+			return START_LATER;
+		}
+		if (!resource_short(err)) {
+			perror("splicecheck: pipe2");
+			return START_FAILED;
+		}
+		set_reason(res, ST_BROKEN, "cannot make the case's result pipe: %s", strerror(err));
+		r->finished[pos % r->window] = true;
+		return STARTED;
 	}
 	*sl = (struct slot){.order_pos = pos, .in_step = -1};
 	if (c->needs_scratch) {
 		snprintf(sl->scratch, sizeof sl->scratch, "%s/%d", r->root, pos);
 		if (mkdir(sl->scratch, 0700) < 0) {
 			set_reason(res, ST_BROKEN, "cannot make scratch directory %s: %s", sl->scratch, strerror(errno));
-			r->finished[pos] = true;
-			return true;
+			close(p[0]);
+			close(p[1]);
+			r->finished[pos % r->window] = true;
+			return STARTED;
 		}
 	}
 	char tmpfs_dir[600] = "";
@@ -217,28 +264,47 @@ static bool start_slot(struct run *r, struct slot *sl, int pos)
 		if (mkdir(tmpfs_dir, 0700) < 0)
 			tmpfs_dir[0] = '\0';
 	}
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		perror("splicecheck: pipe2");
-		return false;
-	}
 	fflush(NULL);
 	sl->started = sl->phase_start = now_ns();
 	sl->pid = fork();
 	if (sl->pid < 0) {
-		perror("splicecheck: fork");
+		int err = errno;
+		sl->pid = 0;
 		close(p[0]);
 		close(p[1]);
-		return false;
+		remove_tree(sl->scratch);
+		if (tmpfs_dir[0])
+			remove_tree(tmpfs_dir);
+		if (resource_short(err) && running > 0) {
+			free_result(res);
+			return START_LATER;
+		}
+		if (!resource_short(err)) {
+			errno = err;
+			perror("splicecheck: fork");
+			return START_FAILED;
+		}
+		set_reason(res, ST_BROKEN, "cannot fork the case's process: %s", strerror(err));
+		r->finished[pos % r->window] = true;
+		return STARTED;
 	}
 	if (sl->pid == 0) {
 		close(p[0]);
+		/* die with the harness; and if it died before that was set, now */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != r->self)
+			_exit(1);
+		/* a sanitizer (the ASan build) catches faults to report them and
+		 * exits 1; in a case's process the fault is the case's outcome,
+		 * so it must die by the signal as in the plain build */
+		for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++)
+			signal(fault_signals[i], SIG_DFL);
 		struct make_env env = {.tmpfs_dir = tmpfs_dir[0] ? tmpfs_dir : NULL};
 		child_run(c, p[1], c->needs_scratch ? sl->scratch : NULL, &env);
 	}
 	close(p[1]);
 	sl->fd = p[0];
-	return true;
+	return STARTED;
 }
 
 /* The watchdog: a step that sleeps in its call, or has run past the
@@ -341,8 +407,10 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	int jobs = o->jobs > 0 ? o->jobs : 1;
 	if (!make_roots(&r))
 		return -1;
-	r.res = xcalloc((size_t)n + 1, sizeof *r.res);
-	r.finished = xcalloc((size_t)n + 1, sizeof *r.finished);
+	r.window = jobs * WINDOW_PER_JOB;
+	r.self = getpid();
+	r.res = xcalloc((size_t)r.window, sizeof *r.res);
+	r.finished = xcalloc((size_t)r.window, sizeof *r.finished);
 	struct slot *slots = xcalloc((size_t)jobs, sizeof *slots);
 	struct pollfd *pfd = xcalloc((size_t)jobs, sizeof *pfd);
 	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
@@ -352,13 +420,17 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	stop_signal = 0;
 	int next = 0, running = 0, rc = 0;
 	while (!stop_signal && (next < n || running > 0)) {
-		for (int i = 0; i < jobs && next < n && !stop_signal; i++) {
+		for (int i = 0; i < jobs && next < n && next < r.next_report + r.window && !stop_signal; i++) {
 			if (slots[i].pid)
 				continue;
-			if (!start_slot(&r, &slots[i], next++)) {
+			enum start st = start_slot(&r, &slots[i], next, running);
+			if (st == START_FAILED) {
 				rc = -1;
 				goto out;
 			}
+			if (st == START_LATER)
+				break;
+			next++;
 			running += slots[i].pid != 0;
 		}
 		report_ready(&r);
@@ -401,11 +473,8 @@ out:
 		close(slots[i].fd);
 		remove_tree(slots[i].scratch);
 	}
-	for (int i = 0; i < n; i++) {
-		free(r.res[i].out);
-		free(r.res[i].overlay);
-		free(r.res[i].overlaid);
-	}
+	for (int i = 0; i < r.window; i++)
+		free_result(&r.res[i]);
 	if (r.root[0])
 		remove_tree(r.root);
 	if (r.tmpfs_root[0])

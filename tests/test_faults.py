@@ -1,0 +1,290 @@
+"""Faults in cases and in the harness's surroundings: a step that blocks
+for ever, a case's process that crashes, is killed, floods its output;
+the harness short of fds or memory, or stopped by SIGINT/SIGTERM.  Each
+is reported as such, the rest of the run is unaffected (or stopped
+cleanly), and nothing is left behind: no scratch directory, no temporary
+file, no process, nothing written outside the run's scratch directory."""
+import json
+import os
+import pathlib
+import resource
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import ROOT, binary
+
+# Cases for the faults, each with a plain neighbour after it that must
+# still pass.
+FAULT_CASES = """\
+case f.blocks
+  pipe p
+  read p.r 1
+case f.segv
+  buffer b prot=none
+  poke b "x"
+case f.kill
+  pipe p
+  raise SIGKILL
+  read p.r 1
+case f.sigsys
+  pipe p
+  raise SIGSYS
+case f.flood
+  pipe p
+  write 1 "a"*4000000
+  write 2 "b"*4000000
+case f.after
+  pipe p
+  write p.w "ok"
+  read p.r 2
+"""
+FAULT_EXPECTED = """\
+f.blocks  blocks
+f.segv    SIGSEGV
+f.kill    SIGKILL
+f.sigsys  SIGSYS
+f.flood   4000000 4000000
+f.after   2 2:"ok"
+"""
+# Fixtures that each need fds or memory, for the resource limits.
+HUNGRY_CASES = """\
+case h.fds
+  pipe a
+  pipe b
+  socketpair s unix-stream
+  tcp t
+  memfd m size=10
+  file f size=10
+  fifo q
+  buffer x
+  vmsplice a.w [x:1] 1 0
+case h.tcp
+  tcp t
+  write t.c "hi"
+  read t.s 2
+case h.file
+  file f data="hello"
+  pipe p
+  splice f &0 p.w NULL 5 0
+case h.bigbuf
+  buffer b pages=8192
+  pipe p
+  vmsplice p.w [b:4096] 1 0
+case h.bigread
+  pipe p
+  write p.w "x"
+  read p.r 30000000
+"""
+HUNGRY_EXPECTED = """\
+h.fds     1
+h.tcp     2 2:"hi"
+h.file    5
+h.bigbuf  4096
+h.bigread 1 1:"x"
+"""
+
+
+class Env:
+    """A run's surroundings, all fresh: TMPDIR, HOME and the working
+    directory; a marker in the environment finds any process it leaves."""
+
+    def __init__(self, tmp_path, cases, expected):
+        self.root = tmp_path
+        for d in ("cases", "expected", "tmp", "home", "cwd"):
+            (tmp_path / d).mkdir()
+        (tmp_path / "cases" / "t.case").write_text(cases)
+        (tmp_path / "expected" / "linux.expected").write_text(expected)
+        self.mark = uuid.uuid4().hex
+        self.env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), HOME=str(tmp_path / "home"),
+                        SPLICECHECK_FAULT_MARK=self.mark)
+        self.before = {d: (tmp_path / d).stat().st_mtime_ns for d in ("cases", "expected", "home", "cwd")}
+
+    def argv(self, *args, name="splicecheck"):
+        return [binary(name), "--cases", str(self.root / "cases"), "--expected", str(self.root / "expected"),
+                "--target", "linux", "-q", *args]
+
+    def run(self, *args, name="splicecheck", limits=(), timeout=60):
+        def preexec():
+            for res, val in limits:
+                resource.setrlimit(res, (val, val))
+        return subprocess.run(self.argv(*args, name=name), capture_output=True, text=True, env=self.env,
+                              cwd=self.root / "cwd", timeout=timeout, preexec_fn=preexec if limits else None)
+
+    def assert_clean(self):
+        # a case's process dies with the harness (PR_SET_PDEATHSIG), but give
+        # the kernel a moment to deliver that
+        deadline = time.monotonic() + 5
+        while (left := self.processes()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"processes left behind: {left}"
+        assert list((self.root / "tmp").iterdir()) == [], "the run left files in TMPDIR"
+        assert list((self.root / "home").iterdir()) == []
+        assert list((self.root / "cwd").iterdir()) == [], "the run wrote into its working directory"
+        for d, ns in self.before.items():
+            assert (self.root / d).stat().st_mtime_ns == ns, f"{d} was written to"
+
+    def processes(self):
+        found = []
+        needle = f"SPLICECHECK_FAULT_MARK={self.mark}".encode()
+        for p in pathlib.Path("/proc").iterdir():
+            if p.name.isdigit() and int(p.name) != os.getpid():
+                try:
+                    if needle in (p / "environ").read_bytes():
+                        found.append(int(p.name))
+                except OSError:
+                    pass
+        return found
+
+
+def cases_of(stdout):
+    return {o["case"]: o for o in map(json.loads, stdout.splitlines()) if o["type"] == "case"}
+
+
+@pytest.fixture
+def faults(tmp_path):
+    return Env(tmp_path, FAULT_CASES, FAULT_EXPECTED)
+
+
+@pytest.mark.parametrize("name", ["splicecheck", "splicecheck-asan"])
+def test_faulting_cases_are_recorded_and_the_run_goes_on(faults, name):
+    proc = faults.run("--format", "json", "-j1", name=name)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    got = cases_of(proc.stdout)
+    assert got["f.segv"]["outcomes"] == ["SIGSEGV"]
+    assert got["f.kill"]["outcomes"] == ["SIGKILL"]  # and the read after it never ran
+    assert got["f.sigsys"]["outcomes"] == ["SIGSYS"]
+    assert got["f.after"]["status"] == "pass"
+    assert all(c["status"] == "pass" for c in got.values())
+    faults.assert_clean()
+
+
+def test_blocking_step_found_from_proc_long_before_the_timeout(faults):
+    t0 = time.monotonic()
+    proc = faults.run("--filter", "f.blocks", "--timeout", "20000", "--format", "json")
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert cases_of(proc.stdout)["f.blocks"]["outcomes"] == ["blocks"]
+    assert took < 10, f"took {took:.1f}s: the /proc watch did not find the sleeping read"
+    faults.assert_clean()
+
+
+def test_blocking_step_ended_by_the_timer_without_proc(faults):
+    t0 = time.monotonic()
+    proc = faults.run("--filter", "f.blocks", "--no-proc-watch", "--timeout", "300", "--format", "json")
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = cases_of(proc.stdout)["f.blocks"]
+    assert got["outcomes"] == ["blocks"]
+    assert got["ms"] >= 300 and took >= 0.3, "ended before the timeout: not by the timer"
+    faults.assert_clean()
+
+
+def test_seccomp_kill_is_recorded_as_sigsys(tmp_path):
+    profile = ROOT / "profiles" / "deny-vmsplice-kill.json"
+    if not profile.exists():
+        pytest.skip("profiles/deny-vmsplice-kill.json is not there")
+    env = Env(tmp_path, "case s.vmsplice\n  pipe p\n  buffer b fill=a\n  vmsplice p.w [b:10] 1 0\n"
+                        "  read p.r 10\ncase s.after\n  pipe p\n  write p.w \"x\"\n",
+              's.vmsplice 10 10:"a"*10\ns.after 1\n')
+    proc = env.run("--seccomp", str(profile), "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = cases_of(proc.stdout)
+    assert got["s.vmsplice"]["outcomes"] == ["SIGSYS"]
+    assert got["s.after"]["outcomes"] == ["1"]
+    env.assert_clean()
+
+
+def test_output_flood_does_not_reach_the_report(faults):
+    proc = faults.run("--format", "json", "-j2")
+    assert proc.returncode == 0, proc.stderr
+    # every line is one whole JSON object: no case's bytes in between
+    objs = [json.loads(l) for l in proc.stdout.splitlines()]
+    assert len([o for o in objs if o["type"] == "case"]) == FAULT_CASES.count("case ")
+    assert "aaaa" not in proc.stdout and "bbbb" not in proc.stderr
+    assert len(proc.stdout) < 100_000
+    assert cases_of(proc.stdout)["f.flood"]["outcomes"] == ["4000000", "4000000"]
+    faults.assert_clean()
+
+
+def check_limited_run(env, proc):
+    """Under a resource limit: the harness ends by itself with a verdict
+    (never killed by a signal); every case is PASS, or BROKEN/SKIP with a
+    reason; or, when it cannot even start, exit 2 saying why."""
+    assert proc.returncode in (0, 1, 2), (proc.returncode, proc.stderr)
+    if proc.returncode == 2:
+        assert proc.stderr.startswith("splicecheck: ") and proc.stdout == "", proc.stderr
+        return None
+    got = cases_of(proc.stdout)
+    assert len(got) == HUNGRY_CASES.count("case "), proc.stdout
+    for c in got.values():
+        assert c["status"] in ("pass", "broken", "skip"), c
+        if c["status"] != "pass":
+            assert c["reason"], c
+    env.assert_clean()
+    return got
+
+
+def test_out_of_fds(tmp_path):
+    env = Env(tmp_path, HUNGRY_CASES, HUNGRY_EXPECTED)
+    seen_broken = seen_ran = False
+    for n in (5, 6, 7, 8, 10, 12, 16, 24, 64):
+        proc = env.run("--format", "json", "-j2", limits=[(resource.RLIMIT_NOFILE, n)])
+        got = check_limited_run(env, proc)
+        if got is None:
+            continue
+        seen_ran = True
+        broken = [c for c in got.values() if c["status"] == "broken"]
+        seen_broken |= bool(broken)
+        assert all("open files" in c["reason"] for c in broken), broken
+    # the limits did bite, and a run did get through them
+    assert seen_broken and seen_ran
+    assert all(c["status"] == "pass" for c in got.values()), "64 fds should be plenty"
+
+
+def test_out_of_memory(tmp_path):
+    env = Env(tmp_path, HUNGRY_CASES, HUNGRY_EXPECTED)
+    seen_broken = False
+    for mib in (16, 24, 32, 48, 64, 128):
+        proc = env.run("--format", "json", "-j2", limits=[(resource.RLIMIT_AS, mib << 20)])
+        got = check_limited_run(env, proc)
+        if got:
+            broken = [c for c in got.values() if c["status"] == "broken"]
+            seen_broken |= bool(broken)
+            assert all("memory" in c["reason"] for c in broken), broken
+    assert seen_broken
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stop_signal_mid_run(tmp_path, sig):
+    env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(30)),
+              "".join(f"t.slow{i} blocks\n" for i in range(30)))
+    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "400", "-j2"), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd")
+    time.sleep(1.0)
+    assert p.poll() is None, "the run ended too soon to be stopped mid-run"
+    assert env.processes(), "no case process is running"
+    # the scratch directory exists mid-run (the cases make files)
+    assert list((env.root / "tmp").iterdir())
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 128 + sig, (p.returncode, err)
+    name = signal.Signals(sig).name
+    assert f"stopped by {name}" in err and "cleaned up" in err
+    # the cases reported before the stop are whole lines, in order
+    done = [l.split()[1] for l in out.splitlines() if l.startswith("PASS")]
+    assert 0 < len(done) < 30 and done == [f"t.slow{i}" for i in range(len(done))]
+    env.assert_clean()
+
+
+def test_nothing_written_outside_the_scratch_directory(tmp_path):
+    """The whole built-in suite, from a fresh working directory."""
+    env = Env(tmp_path, "", "")
+    proc = subprocess.run([binary(), "-q"], capture_output=True, text=True, env=env.env, cwd=env.root / "cwd",
+                          timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "passed" in proc.stdout
+    env.assert_clean()
