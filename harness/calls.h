@@ -24,6 +24,10 @@ struct call {
 	/* NULL: syscall(nr, raw...).  Else does the step itself and returns
 	 * its value, or -1 with errno set. */
 	long (*exec)(struct runctx *rc, const struct step *s, const unsigned long long *raw);
+	/* For a step whose exec makes its syscall elsewhere (in a forked
+	 * process): which syscall and arguments a seccomp profile sees.
+	 * NULL: nr with the raw arguments. */
+	long (*seen_by_seccomp)(const unsigned long long *raw, unsigned long long *args);
 };
 
 const struct call *call_by_name(const char *name);

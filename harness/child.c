@@ -33,9 +33,18 @@ void child_set_seccomp(const struct sc_profile *install, const struct sc_profile
  * SIGSYS that kills; false where it allows the call. */
 static bool predicted_outcome(const struct step *s, const unsigned long long *raw, struct outcome *o)
 {
-	if (!predict_profile || s->call->nr < 0)
+	if (!predict_profile)
 		return false;
-	struct sc_verdict v = sc_profile_predict(predict_profile, s->call->nr, raw);
+	unsigned long long args[6] = {0};
+	long nr = s->call->nr;
+	bool elsewhere = s->call->seen_by_seccomp != NULL;
+	if (elsewhere)
+		nr = s->call->seen_by_seccomp(raw, args);
+	else
+		memcpy(args, raw, sizeof args);
+	if (nr < 0)
+		return false;
+	struct sc_verdict v = sc_profile_predict(predict_profile, nr, args);
 	switch (v.action) {
 	case SC_ALLOW:
 	case SC_LOG:
@@ -45,7 +54,9 @@ static bool predicted_outcome(const struct step *s, const unsigned long long *ra
 		*o = (struct outcome){.kind = OC_ERR, .err = v.err};
 		return true;
 	default:
-		*o = (struct outcome){.kind = OC_KILLED, .killsig = SIGSYS};
+		/* killed in a forked process, the step itself reports EIO */
+		*o = elsewhere ? (struct outcome){.kind = OC_ERR, .err = EIO}
+			       : (struct outcome){.kind = OC_KILLED, .killsig = SIGSYS};
 		return true;
 	}
 }

@@ -250,7 +250,7 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 	st->matched[ci] = e;
 	struct exp_line overlaid;
 	bool over = overlay_expectation(e, res, c->nsteps, &overlaid);
-	if (res->status == ST_PASS) {
+	if (res->status == ST_PASS && st->seen) {
 		struct sbuf b = {0};
 		for (int i = 0; i < res->nout; i++) {
 			if (i)
@@ -416,7 +416,8 @@ int main(int argc, char **argv)
 	struct report rep = {.fmt = report_format_by_name(o.format), .out = stdout, .verbose = o.verbose,
 			     .target = target, .kernel = kernel, .ncases = n};
 	struct run_state st = {.s = &s, .exp = &exp, .env = &env, .rep = &rep};
-	st.seen = xcalloc((size_t)s.n, sizeof *st.seen);
+	if (o.bless)
+		st.seen = xcalloc((size_t)s.n, sizeof *st.seen);
 	st.matched = xcalloc((size_t)s.n, sizeof *st.matched);
 	if (o.trace && !trace_open())
 		fprintf(stderr, "splicecheck: --trace: cannot make the trace file: %s\n", strerror(errno));
@@ -430,7 +431,7 @@ int main(int argc, char **argv)
 	if (stopped > 0)
 		fprintf(stderr, "splicecheck: stopped by %s after %d of %d cases; cleaned up\n",
 			stopped == SIGINT ? "SIGINT" : "SIGTERM", rep.index, n);
-	for (int i = 0; i < s.n; i++)
+	for (int i = 0; st.seen && i < s.n; i++)
 		free(st.seen[i]);
 	free(st.seen);
 	free(st.matched);

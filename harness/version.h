@@ -36,7 +36,9 @@ struct qualifier {
 	bool cap_neg;
 };
 
-/* The calling process's effective capabilities as a bit mask. */
+/* The calling process's effective capabilities as a bit mask; none inside
+ * a user namespace, whose capabilities the kernel's checks against the
+ * initial namespace do not honour. */
 unsigned long long caps_effective(void);
 
 /* True when word looks like a qualifier at all (it starts lowercase or

@@ -1,0 +1,138 @@
+"""The static harness in real sandboxes, end to end through ci/sandbox:
+bubblewrap (plain and with a profile's BPF), an unprivileged user namespace,
+and gVisor (runsc).  Each is skipped, with the reason ci/sandbox gives, where
+it is not installed or cannot start here.  Every run must leave its mktemp
+directory and no container behind."""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import ROOT
+
+SANDBOX = str(ROOT / "ci/sandbox")
+ROW = re.compile(r"^(\S+)\s+(PASS|FAIL|TIMEOUT|SKIPPED)\s+(\S+)\s+(.*)$", re.M)
+
+
+@pytest.fixture
+def work():
+    """TMPDIR for ci/sandbox: a directory every uid can enter (the sandboxes
+    run as other uids), checked empty afterwards."""
+    d = pathlib.Path(tempfile.mkdtemp(prefix="splicecheck-test-sandbox.", dir="/tmp"))
+    d.chmod(0o755)
+    yield d
+    left = list(d.iterdir())
+    shutil.rmtree(d)
+    assert left == [], f"ci/sandbox left {left} behind"
+
+
+def sandbox(work, *args, timeout=600):
+    env = dict(os.environ, TMPDIR=str(work))
+    proc = subprocess.run([SANDBOX, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    rows = {m.group(1): (m.group(2), m.group(4)) for m in ROW.finditer(proc.stdout)}
+    return proc, rows
+
+
+def failures(text):
+    return set(re.findall(r"^(?:FAIL|BROKEN) +(\S+)", text, re.M))
+
+
+HOST = {}
+
+
+def host_failures():
+    """The cases that fail on the host itself: a sandbox run is judged on
+    what it adds (tests/test_cli.py holds the host to green)."""
+    if "f" not in HOST:
+        p = subprocess.run([str(ROOT / "build/splicecheck-static"), "-q"], capture_output=True, text=True,
+                           timeout=600)
+        HOST["f"] = failures(p.stdout)
+    return HOST["f"]
+
+
+def result(work, *args):
+    name = args[-1]
+    proc, rows = sandbox(work, *args)
+    assert name in rows, proc.stdout[-3000:] + proc.stderr[-2000:]
+    verdict, detail = rows[name]
+    if verdict == "SKIPPED":
+        pytest.skip(f"{name}: {detail}")
+    return proc, verdict, detail
+
+
+def test_bwrap(work):
+    proc, verdict, detail = result(work, "bwrap")
+    assert failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+    assert verdict == "PASS" or host_failures(), proc.stdout[-3000:]
+    assert "container hint: bwrap (pid 1 is bwrap)" in proc.stdout
+
+
+def test_bwrap_seccomp(work):
+    proc, verdict, detail = result(work, "bwrap-seccomp")
+    assert failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+    assert verdict == "PASS" or host_failures(), proc.stdout[-3000:]
+
+
+def test_bwrap_seccomp_argument_rules(work):
+    """A profile with argument rules (tee only above 65536 bytes) and a
+    whole config.json: enforced by bwrap from the exported BPF, expected by
+    the harness from the JSON."""
+    proc, verdict, detail = result(work, "--profile", str(ROOT / "profiles/oci-config-deny-splice.json"),
+                                   "bwrap-seccomp")
+    assert failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+    assert verdict == "PASS" or host_failures(), proc.stdout[-3000:]
+    assert "seccomp filter active (1 filter)" in proc.stdout
+
+
+def test_unprivileged_user_namespace(work):
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        pytest.skip("setpriv is not installed")
+    proc, verdict, detail = result(work, "userns")
+    assert failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+    assert verdict == "PASS" or host_failures(), proc.stdout[-3000:]
+    assert re.search(r"user namespace \(uid 0 is \d+ outside\)", proc.stdout)
+
+
+def test_bad_sandbox_name_is_usage_error(work):
+    proc, _ = sandbox(work, "no-such-sandbox")
+    assert proc.returncode == 2 and "unknown sandbox" in proc.stderr
+
+
+def test_missing_sandbox_is_skipped_not_failed(work):
+    """With a PATH that has every tool but runsc, gvisor is SKIPPED with
+    the reason and the exit status is 0."""
+    bindir = pathlib.Path(tempfile.mkdtemp())
+    for d in ("/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        for e in os.scandir(d):
+            if e.name != "runsc" and not os.path.lexists(bindir / e.name):
+                (bindir / e.name).symlink_to(e.path)
+    env = dict(os.environ, TMPDIR=str(work), PATH=str(bindir))
+    proc = subprocess.run([SANDBOX, "gvisor"], capture_output=True, text=True, timeout=120, env=env)
+    shutil.rmtree(bindir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "== gvisor: SKIPPED: runsc is not installed" in proc.stdout
+
+
+def runsc_leftovers():
+    if not shutil.which("runsc"):
+        return []
+    p = subprocess.run(["runsc", "list", "-quiet"], capture_output=True, text=True)
+    return p.stdout.split()
+
+
+def test_gvisor(work):
+    """runsc (ptrace platform, no network), OCI bundle: target gvisor is
+    detected, and every outcome is as expected/gvisor.expected says (the
+    pipe flags gVisor refuses make their cases SKIP, with the reason)."""
+    before = runsc_leftovers()
+    proc, verdict, detail = result(work, "-v", "gvisor")
+    assert "target gvisor (uname version is gvisor's fixed" in proc.stdout
+    assert failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+    assert verdict == "PASS" or host_failures(), proc.stdout[-3000:]
+    assert re.search(r"^SKIP +\S+ +\(.*pipe2\(O_DIRECT\): Operation not supported\)$", proc.stdout, re.M)
+    assert re.search(r"^\d+ passed, \d+ failed, \d+ skipped$", proc.stdout, re.M), proc.stdout[-2000:]
+    assert runsc_leftovers() == before

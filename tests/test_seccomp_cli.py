@@ -1,0 +1,122 @@
+"""--seccomp, --expect-seccomp and seccomp-bpf from the command line, with no
+sandbox but bubblewrap (for the one test that needs a filter the harness did
+not install itself)."""
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, binary
+
+PROFILES = ROOT / "profiles"
+def steps(proc):
+    return [json.loads(l) for l in proc.stdout.splitlines() if '"type":"step"' in l]
+
+
+def failing(proc):
+    return re.findall(r"^(?:FAIL|BROKEN) +(\S+)", proc.stdout, re.M)
+
+
+def test_errno_profile_installed_is_green(run):
+    proc = run("--seccomp", str(PROFILES / "deny-vmsplice-errno.json"))
+    assert proc.returncode == 0, failing(proc)
+
+
+def test_errno_profile_installed_fails_vmsplice_with_its_errno(run):
+    proc = run("--seccomp", str(PROFILES / "deny-vmsplice-errno.json"), "--format", "json")
+    vm = [s for s in steps(proc) if s["syscall"] == "vmsplice"]
+    assert vm and all(s["outcome"] == "ENOTRECOVERABLE" and s["status"] == "pass" for s in vm)
+    # the vmsplice made by a forked process (forkvmsplice) is denied too
+    assert any("nr_segs" not in s["args"] for s in vm)
+
+
+def test_kill_profile_installed_is_green(run):
+    proc = run("--seccomp", str(PROFILES / "deny-vmsplice-kill.json"))
+    assert proc.returncode == 0, failing(proc)
+
+
+def test_kill_profile_records_sigsys(run):
+    proc = run("--seccomp", str(PROFILES / "deny-vmsplice-kill.json"), "--format", "json")
+    vm = [s for s in steps(proc) if s["syscall"] == "vmsplice"]
+    vm = [s for s in vm if s["status"] != "not-run"]  # a case ends at its first SIGSYS
+    direct = [s for s in vm if "nr_segs" in s["args"]]
+    forked = [s for s in vm if "nr_segs" not in s["args"]]
+    assert len(direct) > 10 and all(s["outcome"] == "SIGSYS" and s["status"] == "pass" for s in direct)
+    # a forked process killed by the profile: the step says EIO
+    assert forked and all(s["outcome"] == "EIO" and s["status"] == "pass" for s in forked)
+
+
+def test_expect_without_enforcement_fails_naming_the_call(run):
+    proc = run("--expect-seccomp", str(PROFILES / "deny-vmsplice-errno.json"))
+    assert proc.returncode == 1
+    # a vmsplice step the kernel answered itself: the report names the call
+    # and both outcomes
+    m = re.search(r"vmsplice\([^\n]*\) = (\S+)\n\s+expected ENOTRECOVERABLE, seen (\S+)", proc.stdout)
+    assert m, proc.stdout[-2000:]
+    assert m.group(1) == m.group(2) != "ENOTRECOVERABLE"
+
+
+def bwrap_usable():
+    if not shutil.which("bwrap"):
+        return "bwrap is not installed (apt-get install bubblewrap)"
+    p = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
+                        "true"], capture_output=True, text=True)
+    return None if p.returncode == 0 else f"bwrap cannot run here: {p.stderr.strip()}"
+
+
+def test_enforced_errno_differs_from_expected(tmp_path):
+    """bwrap enforces a copy of the profile with errnoRet 1 (EPERM) while
+    the harness expects the original's ENOTRECOVERABLE: exit 1, naming the
+    call and both errnos."""
+    why = bwrap_usable()
+    if why:
+        pytest.skip(why)
+    prof = json.loads((PROFILES / "deny-vmsplice-errno.json").read_text())
+    prof["syscalls"][0]["errnoRet"] = 1
+    eperm = tmp_path / "eperm.json"
+    eperm.write_text(json.dumps(prof))
+    bpf = tmp_path / "eperm.bpf"
+    with open(bpf, "wb") as f:
+        subprocess.run([binary(), "seccomp-bpf", str(eperm)], stdout=f, check=True)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with open(bpf, "rb") as f:
+        proc = subprocess.run(
+            ["bwrap", "--ro-bind", "/", "/", "--bind", str(scratch), "/tmp", "--proc", "/proc", "--dev", "/dev",
+             "--unshare-all", "--die-with-parent", "--setenv", "TMPDIR", "/tmp", "--seccomp", str(f.fileno()),
+             binary(), "--expect-seccomp", str(PROFILES / "deny-vmsplice-errno.json")],
+            stdin=subprocess.DEVNULL, pass_fds=(f.fileno(),), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert re.search(r"vmsplice\([^\n]*\) = EPERM\n\s+expected ENOTRECOVERABLE, seen EPERM", proc.stdout), \
+        proc.stdout[-2000:]
+    assert "seccomp filter active" in proc.stderr
+    assert list(scratch.iterdir()) == []
+
+
+BAD = {
+    "not-json.json": ('{"defaultAction": "SCMP_ACT_ALLOW",\n "syscalls": [ {"names": ["vmsplice"], }\n]}\n',
+                      r"not-json\.json:2:\d+: "),
+    "unknown-syscall.json": ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": '
+                             '[{"names": ["no_such_call"], "action": "SCMP_ACT_ERRNO"}]}',
+                             r"unknown-syscall\.json: syscalls\[0\]\.names\[0\]: unknown syscall"),
+    "unknown-action.json": ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": '
+                            '[{"names": ["vmsplice"], "action": "SCMP_ACT_EXPLODE"}]}',
+                            r"unknown-action\.json: syscalls\[0\]\.action: unknown action"),
+    "bad-op.json": ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["vmsplice"], '
+                    '"action": "SCMP_ACT_ERRNO", "args": [{"index": 3, "value": 8, "op": "SCMP_CMP_ALMOST"}]}]}',
+                    r"bad-op\.json: syscalls\[0\]\.args\[0\]\.op: unknown operator"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+@pytest.mark.parametrize("how", [["--seccomp"], ["--expect-seccomp"], ["seccomp-bpf"]])
+def test_bad_profile_exits_2_with_file_and_position(run, tmp_path, name, how):
+    text, pattern = BAD[name]
+    path = tmp_path / name
+    path.write_text(text)
+    proc = run(*how, str(path))
+    assert proc.returncode == 2
+    assert re.search(pattern, proc.stderr), proc.stderr
+    assert "passed" not in proc.stdout  # nothing ran

@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Where a sandbox differs from Linux on the same host, as markdown a sandbox
+developer can paste into a bug report.
+
+    tools/divergence.py [SANDBOX...]              run the host and each sandbox now
+    tools/divergence.py --saved DIR [SANDBOX...]  read DIR/host.json and DIR/SANDBOX.json
+    options: --out FILE (default stdout), --save DIR (keep the runs' JSON there),
+             --binary FILE (default build/splicecheck-static), -- HARNESS ARGS (both sides)
+
+Both sides run with --target linux --format json; what is compared is what
+each call did (the "outcome" of every step), never the expectations, so a
+sandbox's seccomp filter shows up as the outcomes it forces.  A case that ran
+on one side only (skipped or broken on the other) is listed apart.  Running
+sandboxes goes through ci/sandbox (SANDBOX: gvisor, gvisor-seccomp, firejail,
+bwrap, bwrap-seccomp, crun, userns; default all); one that is SKIPPED there
+is named as such.  Exit status 0 (differences are the report, not an error),
+2 on bad usage or a run whose output cannot be read."""
+import collections
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SANDBOXES = ["gvisor", "gvisor-seccomp", "firejail", "bwrap", "bwrap-seccomp", "crun", "userns"]
+DESCRIBE = {
+    "gvisor": "gVisor (runsc, ptrace platform, --network=none)",
+    "gvisor-seccomp": "gVisor (runsc --oci-seccomp) with the seccomp profile of ci/sandbox",
+    "firejail": "firejail, default profile",
+    "bwrap": "bubblewrap, every namespace unshared",
+    "bwrap-seccomp": "bubblewrap with --seccomp (the BPF of ci/sandbox's profile)",
+    "crun": "crun, OCI bundle with the seccomp profile of ci/sandbox",
+    "userns": "an unprivileged user in a user namespace (unshare -Ur)",
+}
+
+
+class Run:
+    """One --format json output: cases in order, their steps, the summary."""
+
+    def __init__(self, path):
+        self.path = path
+        self.cases = collections.OrderedDict()
+        self.steps = collections.defaultdict(list)
+        self.summary = {}
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                if not line.startswith("{"):
+                    continue
+                try:
+                    o = json.loads(line)
+                except ValueError as e:
+                    raise SystemExit(f"tools/divergence.py: {path}:{n}: {e}")
+                kind = o.get("type")
+                if kind == "case":
+                    self.cases[o["case"]] = o
+                elif kind == "step":
+                    self.steps[o["case"]].append(o)
+                elif kind == "summary":
+                    self.summary = o
+        if not self.cases and not self.summary:
+            raise SystemExit(f"tools/divergence.py: {path}: no JSON report in it")
+
+
+def code(s):
+    s = str(s)
+    tick = "``" if "`" in s else "`"
+    pad = " " if "`" in s else ""
+    return f"{tick}{pad}{s.replace('|', '&#124;')}{pad}{tick}"
+
+
+def case_source(case):
+    """The case's text from cases/ (for a reproducer), or None."""
+    path = ROOT / case.get("file", "")
+    if not case.get("file") or not path.is_file():
+        return None
+    lines = path.read_text().splitlines()
+    start = case.get("line", 1) - 1
+    if start >= len(lines) or lines[start].split()[:2] != ["case", case["case"]]:
+        return None  # the file changed since the run
+    out = [lines[start]]
+    for l in lines[start + 1:]:
+        if l.startswith("case "):
+            break
+        out.append(l)
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out)
+
+
+def compare(host, sb, name):
+    """(differing cases, cases run on one side only, cases compared)."""
+    diffs, apart, compared = [], [], 0
+    for cname, hc in host.cases.items():
+        sc = sb.cases.get(cname)
+        if sc is None:
+            continue
+        ran = lambda c: c["status"] in ("pass", "fail")
+        if not (ran(hc) and ran(sc)):
+            if ran(hc) != ran(sc):
+                apart.append((cname, hc, sc))
+            continue
+        compared += 1
+        hs, ss = host.steps.get(cname, []), sb.steps.get(cname, [])
+        rows = []
+        for i in range(max(len(hs), len(ss))):
+            h = hs[i] if i < len(hs) else None
+            s = ss[i] if i < len(ss) else None
+            ho = h["outcome"] if h else "(not run)"
+            so = s["outcome"] if s else "(not run)"
+            if ho != so:
+                step = h or s
+                rows.append((step["step"], step.get("syscall", ""), step["call"], ho, so, step.get("line", "")))
+        if rows:
+            diffs.append((cname, hc, rows))
+    return diffs, apart, compared
+
+
+def report(host, sb, name, out):
+    diffs, apart, compared = compare(host, sb, name)
+    hk, sk = host.summary.get("kernel", "?"), sb.summary.get("kernel", "?")
+    w = out.write
+    w(f"## {name}: {DESCRIBE.get(name, name)}\n\n")
+    w(f"Host: Linux {hk}; in the sandbox uname -r says {sk}. Both runs: `--target linux`. "
+      f"{compared} cases ran on both sides; **{len(diffs)} differ**"
+      f"{f', {len(apart)} ran on one side only' if apart else ''}.\n\n")
+    if diffs:
+        by = collections.defaultdict(collections.Counter)
+        for _, _, rows in diffs:
+            _, sc, _, ho, so, _ = rows[0]  # later differences mostly follow from the first
+            by[(sc, so)][ho] += 1
+        w("The first differing step of each case (later steps mostly follow from it):\n\n")
+        w(f"| call | {name} | Linux instead | cases |\n|---|---|---|---|\n")
+        for (sc, so), hos in sorted(by.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+            shown = ", ".join(code(h) for h, _ in hos.most_common(4)) + (", ..." if len(hos) > 4 else "")
+            w(f"| {sc} | {code(so)} | {shown} | {sum(hos.values())} |\n")
+        w("\n")
+    for cname, hc, rows in diffs:
+        w(f"### {cname}\n\n")
+        w(f"| step | call | Linux | {name} |\n|---|---|---|---|\n")
+        for step, _, call, ho, so, _ in rows:
+            w(f"| {step} | {code(call)} | {code(ho)} | {code(so)} |\n")
+        src = case_source(hc)
+        if src:
+            w(f"\n<details><summary>the case ({hc['file']}:{hc['line']})</summary>\n\n```\n{src}\n```\n</details>\n")
+        w("\n")
+    if apart:
+        w(f"### Ran on one side only\n\n| case | Linux | {name} |\n|---|---|---|\n")
+        for cname, hc, sc in apart:
+            fmt = lambda c: c["status"] + (f": {c['reason']}" if c.get("reason") else "")
+            w(f"| {cname} | {code(fmt(hc))} | {code(fmt(sc))} |\n")
+        w("\n")
+    return len(diffs)
+
+
+def run_host(binary, args, dest):
+    with open(dest, "w") as f:
+        p = subprocess.run([binary, "--target", "linux", "--format", "json", "-q", *args], stdout=f,
+                           stderr=subprocess.PIPE, text=True, timeout=900)
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"tools/divergence.py: the host run failed ({p.returncode}): {p.stderr.strip()[-500:]}")
+
+
+def run_sandboxes(binary, names, args, dest):
+    """ci/sandbox --save; returns {name: reason} for those SKIPPED."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p = subprocess.run([str(ROOT / "ci/sandbox"), "--binary", binary, "--save", tmp, *names, "--",
+                            "--target", "linux", "--format", "json", "-q", *args],
+                           capture_output=True, text=True, timeout=3600)
+        skipped = {}
+        for line in p.stdout.splitlines():
+            if line.startswith("== ") and ": SKIPPED: " in line:
+                n, why = line[3:].split(": SKIPPED: ", 1)
+                skipped[n] = why
+        for n in names:
+            src = pathlib.Path(tmp) / f"{n}.out"
+            if src.exists():
+                (pathlib.Path(dest) / f"{n}.json").write_text(src.read_text())
+            elif n not in skipped:
+                skipped[n] = "no output (see ci/sandbox " + n + ")"
+    return skipped
+
+
+def main(argv):
+    saved = out = save = None
+    binary = str(ROOT / "build/splicecheck-static")
+    names, args = [], []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--saved", "--out", "--save", "--binary") and i + 1 < len(argv):
+            v = argv[i + 1]
+            if a == "--saved":
+                saved = v
+            elif a == "--out":
+                out = v
+            elif a == "--save":
+                save = v
+            else:
+                binary = os.path.abspath(v)
+            i += 2
+        elif a == "--":
+            args = argv[i + 1:]
+            break
+        elif a in ("-h", "--help"):
+            print(__doc__)
+            return 0
+        elif a in SANDBOXES or (saved and not a.startswith("-")):
+            names.append(a)
+            i += 1
+        elif a == "all":
+            names += SANDBOXES
+            i += 1
+        else:
+            print(f"tools/divergence.py: unknown argument {a}\n{__doc__}", file=sys.stderr)
+            return 2
+    skipped = {}
+    tmp = None
+    if saved:
+        d = pathlib.Path(saved)
+        if not names:
+            names = [p.stem for p in sorted(d.glob("*.json")) if p.stem != "host"]
+    else:
+        names = names or SANDBOXES
+        if save:
+            d = pathlib.Path(save)
+            d.mkdir(parents=True, exist_ok=True)
+        else:
+            tmp = tempfile.TemporaryDirectory()
+            d = pathlib.Path(tmp.name)
+        run_host(binary, args, d / "host.json")
+        skipped = run_sandboxes(binary, names, args, d)
+    host = Run(d / "host.json")
+    f = open(out, "w") if out else sys.stdout
+    f.write("# splicecheck: where sandboxes differ from Linux on the same host\n\n")
+    f.write("Each section compares what every call returned on the host and in the sandbox "
+            "(splicecheck `--target linux --format json`), case by case.\n\n")
+    for n in names:
+        if n in skipped:
+            f.write(f"## {n}: SKIPPED\n\n{skipped[n]}\n\n")
+            continue
+        path = d / f"{n}.json"
+        if not path.exists():
+            f.write(f"## {n}: no saved run ({path})\n\n")
+            continue
+        report(host, Run(path), n, f)
+    if out:
+        f.close()
+    if tmp:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
