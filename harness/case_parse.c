@@ -24,12 +24,48 @@ int case_fixture_index(const struct tcase *c, const char *name)
 	return -1;
 }
 
+static unsigned name_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 int suite_find(const struct suite *s, const char *name)
 {
-	for (int i = 0; i < s->n; i++)
-		if (strcmp(s->cases[i].name, name) == 0)
-			return i;
-	return -1;
+	if (!s->nslots)
+		return -1;
+	for (unsigned i = name_hash(name) & (unsigned)(s->nslots - 1);; i = (i + 1) & (unsigned)(s->nslots - 1)) {
+		int v = s->slots[i];
+		if (v == 0)
+			return -1;
+		if (strcmp(s->cases[v - 1].name, name) == 0)
+			return v - 1;
+	}
+}
+
+static void index_insert(struct suite *s, int ci)
+{
+	unsigned mask = (unsigned)(s->nslots - 1);
+	unsigned i = name_hash(s->cases[ci].name) & mask;
+	while (s->slots[i])
+		i = (i + 1) & mask;
+	s->slots[i] = ci + 1;
+}
+
+/* Keeps the index at most half full, growing it by doubling. */
+static void index_add(struct suite *s, int ci)
+{
+	if (2 * (s->n + 1) > s->nslots) {
+		free(s->slots);
+		s->nslots = s->nslots ? 2 * s->nslots : 64;
+		s->slots = xcalloc((size_t)s->nslots, sizeof *s->slots);
+		for (int i = 0; i < s->n; i++)
+			if (i != ci)
+				index_insert(s, i);
+	}
+	index_insert(s, ci);
 }
 
 static bool valid_name(const char *s)
@@ -206,8 +242,10 @@ bool cases_parse(const char *file, const char *text, size_t len, struct suite *s
 				break;
 			}
 			s->cases = xrealloc(s->cases, sizeof *s->cases * (size_t)(s->n + 1));
-			cur = &s->cases[s->n++];
+			cur = &s->cases[s->n];
 			*cur = (struct tcase){.name = xstrdup(w.w[1]), .file = file, .line = lineno};
+			index_add(s, s->n);
+			s->n++;
 			continue;
 		}
 		if (!cur) {
@@ -264,5 +302,6 @@ void suite_free(struct suite *s)
 	for (int i = 0; i < s->n; i++)
 		case_free(&s->cases[i]);
 	free(s->cases);
+	free(s->slots);
 	*s = (struct suite){0};
 }

@@ -138,6 +138,19 @@ bool expect_parse_file(struct expset *set, const char *file, const char *text, c
 	return ok;
 }
 
+/* A counting sort of line indices by case, keeping file order within a case. */
+static void index_lines(struct expset *set, int ncases)
+{
+	set->case_start = xcalloc((size_t)ncases + 2, sizeof *set->case_start);
+	set->by_case = xcalloc((size_t)set->n + 1, sizeof *set->by_case);
+	for (int i = 0; i < set->n; i++)
+		set->case_start[set->v[i].case_idx + 2]++;
+	for (int c = 0; c < ncases; c++)
+		set->case_start[c + 2] += set->case_start[c + 1];
+	for (int i = 0; i < set->n; i++)
+		set->by_case[set->case_start[set->v[i].case_idx + 1]++] = i;
+}
+
 bool expect_load(struct expset *set, const char *dir, const char *target, const struct suite *s, struct diag *d)
 {
 	*set = (struct expset){0};
@@ -186,6 +199,7 @@ bool expect_load(struct expset *set, const char *dir, const char *target, const 
 	for (int i = 0; i < set->nfiles; i++)
 		if (!expect_parse_file(set, set->files[i].name, set->files[i].text, set->chain[set->nfiles - 1 - i], s, d))
 			goto fail;
+	index_lines(set, s->n);
 	return true;
 fail:
 	expect_free(set);
@@ -195,8 +209,10 @@ fail:
 const struct exp_line *expect_lookup(const struct expset *set, int case_idx, const struct target_env *env)
 {
 	const struct exp_line *found = NULL;
-	for (int i = 0; i < set->n; i++) {
-		const struct exp_line *e = &set->v[i];
+	int from = set->by_case ? set->case_start[case_idx] : 0;
+	int to = set->by_case ? set->case_start[case_idx + 1] : set->n;
+	for (int k = from; k < to; k++) {
+		const struct exp_line *e = &set->v[set->by_case ? set->by_case[k] : k];
 		if (e->case_idx != case_idx)
 			continue;
 		bool match = true;
@@ -222,6 +238,8 @@ void expect_free(struct expset *set)
 		free(set->v[i].qual_text);
 	}
 	free(set->v);
+	free(set->by_case);
+	free(set->case_start);
 	for (int i = 0; i < set->nfiles; i++) {
 		free(set->files[i].name);
 		free(set->files[i].text);

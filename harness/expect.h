@@ -32,6 +32,9 @@ struct expset {
 	struct srcfile files[MAX_CHAIN]; /* base first */
 	int n;
 	struct exp_line *v;
+	/* lines of case i are by_case[case_start[i] .. case_start[i+1]), in
+	 * file order: a lookup reads only its own case's lines */
+	int *by_case, *case_start;
 };
 
 /* Loads TARGET.expected (and what it inherits) from dir, or from the

@@ -135,6 +135,10 @@ struct tcase {
 struct suite {
 	int n;
 	struct tcase *cases;
+	/* open-addressing index of case names: slot -> case index + 1 (0 empty),
+	 * so finding a case by name does not make parsing quadratic */
+	int *slots;
+	int nslots;
 };
 
 const char *fixture_opt(const struct fixture *f, const char *key);
