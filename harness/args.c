@@ -259,11 +259,11 @@ bool arg_parse(struct arg *a, const struct argdef *def, const char *w, const str
 
 void arg_free(struct arg *a)
 {
-	free(a->text);
+	xfree(a->text);
 	if (a->type == A_IOV)
-		free(a->iov.v);
+		xfree(a->iov.v);
 	if (a->type == A_DATA)
-		free(a->data.p);
+		xfree(a->data.p);
 }
 
 void arg_render(const struct arg *a, const struct argdef *def, const struct tcase *c, struct sbuf *b)
@@ -425,7 +425,7 @@ int arg_resolve(const struct arg *a, const struct argdef *def, struct runctx *rc
 void runctx_release_step(struct runctx *rc)
 {
 	for (int i = 0; i < rc->nallocs; i++)
-		free(rc->allocs[i]);
+		xfree(rc->allocs[i]);
 	rc->nallocs = 0;
 	if (rc->rdbuf)
 		munmap(rc->rdbuf, rc->rdlen ? rc->rdlen : 1);

@@ -51,7 +51,7 @@ bool bless_write(const char *path, const struct expset *set, const struct suite 
 			continue;
 		put_line(&out, s->cases[i].name, seen[i], NULL);
 	}
-	free(done);
+	xfree(done);
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	FILE *fp = fopen(tmp, "w");
 	bool ok = fp && fwrite(out.s ? out.s : "", 1, out.len, fp) == out.len;
@@ -63,7 +63,7 @@ bool bless_write(const char *path, const struct expset *set, const struct suite 
 		fprintf(stderr, "splicecheck: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 	}
-	free(tmp);
+	xfree(tmp);
 	sb_free(&out);
 	return ok;
 }

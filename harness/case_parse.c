@@ -58,7 +58,7 @@ static void index_insert(struct suite *s, int ci)
 static void index_add(struct suite *s, int ci)
 {
 	if (2 * (s->n + 1) > s->nslots) {
-		free(s->slots);
+		xfree(s->slots);
 		s->nslots = s->nslots ? 2 * s->nslots : 64;
 		s->slots = xcalloc((size_t)s->nslots, sizeof *s->slots);
 		for (int i = 0; i < s->n; i++)
@@ -267,41 +267,41 @@ bool cases_parse(const char *file, const char *text, size_t len, struct suite *s
 	}
 	if (ok)
 		ok = finish_case(cur, d);
-	free(buf);
+	xfree(buf);
 	return ok;
 }
 
 static void case_free(struct tcase *c)
 {
-	free(c->name);
+	xfree(c->name);
 	for (int i = 0; i < c->ncovers; i++)
-		free(c->covers[i]);
+		xfree(c->covers[i]);
 	for (int i = 0; i < c->ntags; i++)
-		free(c->tags[i]);
-	free(c->covers);
-	free(c->tags);
+		xfree(c->tags[i]);
+	xfree(c->covers);
+	xfree(c->tags);
 	for (int i = 0; i < c->nfix; i++) {
-		free(c->fix[i].name);
-		free(c->fix[i].param);
+		xfree(c->fix[i].name);
+		xfree(c->fix[i].param);
 		for (int j = 0; j < c->fix[i].nopts; j++) {
-			free(c->fix[i].opts[j].key);
-			free(c->fix[i].opts[j].val);
+			xfree(c->fix[i].opts[j].key);
+			xfree(c->fix[i].opts[j].val);
 		}
-		free(c->fix[i].opts);
+		xfree(c->fix[i].opts);
 	}
-	free(c->fix);
+	xfree(c->fix);
 	for (int i = 0; i < c->nsteps; i++)
 		for (int j = 0; j < c->steps[i].nargs; j++)
 			arg_free(&c->steps[i].args[j]);
-	free(c->steps);
-	free(c->items);
+	xfree(c->steps);
+	xfree(c->items);
 }
 
 void suite_free(struct suite *s)
 {
 	for (int i = 0; i < s->n; i++)
 		case_free(&s->cases[i]);
-	free(s->cases);
-	free(s->slots);
+	xfree(s->cases);
+	xfree(s->slots);
 	*s = (struct suite){0};
 }

@@ -42,13 +42,13 @@ bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *le
 			char *e;
 			rep = strtoull(s + 1, &e, 10);
 			if (e == s + 1) {
-				free(seg);
+				xfree(seg);
 				goto bad;
 			}
 			s = e;
 		}
 		if (n && rep > DATA_MAX_DECODED / (unsigned long long)n) {
-			free(seg);
+			xfree(seg);
 			goto bad;
 		}
 		/* by doubling, not one copy per repeat: an empty literal with a
@@ -63,7 +63,7 @@ bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *le
 				segn *= 2;
 			}
 		}
-		free(seg);
+		xfree(seg);
 		if (b.len > DATA_MAX_DECODED)
 			goto bad;
 		if (!*s)

@@ -66,8 +66,8 @@ static bool parse_line(struct expset *set, const char *file, int lineno, const s
 	return true;
 out:
 	for (int k = 0; k < e.nouts; k++)
-		free(e.outs[k]);
-	free(e.outs);
+		xfree(e.outs[k]);
+	xfree(e.outs);
 	sb_free(&qt);
 	return ok;
 }
@@ -99,7 +99,7 @@ static bool read_inherit(const char *file, const char *text, char *base, size_t 
 		}
 		break;
 	}
-	free(copy);
+	xfree(copy);
 	return ok;
 }
 
@@ -134,7 +134,7 @@ bool expect_parse_file(struct expset *set, const char *file, const char *text, c
 		}
 		ok = parse_line(set, file, lineno, &w, target, s, d);
 	}
-	free(copy);
+	xfree(copy);
 	return ok;
 }
 
@@ -233,18 +233,18 @@ void expect_free(struct expset *set)
 {
 	for (int i = 0; i < set->n; i++) {
 		for (int k = 0; k < set->v[i].nouts; k++)
-			free(set->v[i].outs[k]);
-		free(set->v[i].outs);
-		free(set->v[i].qual_text);
+			xfree(set->v[i].outs[k]);
+		xfree(set->v[i].outs);
+		xfree(set->v[i].qual_text);
 	}
-	free(set->v);
-	free(set->by_case);
-	free(set->case_start);
+	xfree(set->v);
+	xfree(set->by_case);
+	xfree(set->case_start);
 	for (int i = 0; i < set->nfiles; i++) {
-		free(set->files[i].name);
-		free(set->files[i].text);
+		xfree(set->files[i].name);
+		xfree(set->files[i].text);
 	}
 	for (int i = 0; set->chain[i]; i++)
-		free((char *)set->chain[i]);
+		xfree((char *)set->chain[i]);
 	*set = (struct expset){0};
 }

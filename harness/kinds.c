@@ -237,7 +237,7 @@ static int write_content(const struct fixture *f, int fd)
 		lex_unquote(data, buf, NULL);
 		ssize_t w = write(fd, buf, (size_t)len);
 		int err = w < 0 ? errno : 0;
-		free(buf);
+		xfree(buf);
 		return err;
 	}
 	return write_all(fd, opt_byte(f, "byte", 'f'), opt_num(f, "size", 0));

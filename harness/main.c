@@ -347,6 +347,8 @@ int main(int argc, char **argv)
 	struct suite s = {0};
 	struct srcfile *files;
 	int nfiles;
+	/* what is parsed from here to the run lives in the shared arena */
+	arena_begin();
 	if (!load_cases(&o, &s, &files, &nfiles)) {
 		suite_free(&s);
 		srcfiles_free(files, nfiles);
@@ -409,6 +411,7 @@ int main(int argc, char **argv)
 			env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
 			profile ? profile_path : "", profile ? (o.seccomp ? " (installed)" : " (expected)") : "");
 
+	arena_end();
 	int *order = xcalloc((size_t)s.n, sizeof *order), n = 0;
 	for (int i = 0; i < s.n; i++)
 		if (selected(&o, &s.cases[i]))
@@ -432,11 +435,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "splicecheck: stopped by %s after %d of %d cases; cleaned up\n",
 			stopped == SIGINT ? "SIGINT" : "SIGTERM", rep.index, n);
 	for (int i = 0; st.seen && i < s.n; i++)
-		free(st.seen[i]);
-	free(st.seen);
-	free(st.matched);
+		xfree(st.seen[i]);
+	xfree(st.seen);
+	xfree(st.matched);
 	trace_close();
-	free(order);
+	xfree(order);
 	expect_free(&exp);
 	suite_free(&s);
 	srcfiles_free(files, nfiles);

@@ -113,7 +113,7 @@ bool outcome_parse(const char *word, struct outcome *o, char *why, size_t n)
 		unsigned long long h;
 		bool is_hash;
 		bool ok = data_decode(lit, true, &bytes, &len, &h, &is_hash);
-		free(lit);
+		xfree(lit);
 		if (!ok) {
 			snprintf(why, n, "'%s': malformed data after ':'", word);
 			return false;
@@ -123,7 +123,7 @@ bool outcome_parse(const char *word, struct outcome *o, char *why, size_t n)
 			sb_printf(&b, "fnv64=%016llx", h);
 		else
 			data_format(bytes, len, &b);
-		free(bytes);
+		xfree(bytes);
 		snprintf(o->data, sizeof o->data, "%s", b.s);
 		sb_free(&b);
 		o->has_data = true;

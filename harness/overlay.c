@@ -28,6 +28,6 @@ bool overlay_expectation(const struct exp_line *base, const struct case_result *
 void overlay_free(struct exp_line *e)
 {
 	for (int i = 0; i < e->nouts; i++)
-		free(e->outs[i]);
-	free(e->outs);
+		xfree(e->outs[i]);
+	xfree(e->outs);
 }

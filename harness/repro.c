@@ -1070,7 +1070,7 @@ static void content_args(struct gen *g, const struct fixture *f)
 		lex_unquote(data, buf, NULL);
 		c_quote(&g->body, (unsigned char *)buf, (size_t)len);
 		sb_printf(&g->body, ", %ld, 0, 0", len);
-		free(buf);
+		xfree(buf);
 	} else {
 		sb_puts(&g->body, "NULL, 0, ");
 		c_char(&g->body, opt_byte(f, "byte", 'f'));
@@ -1778,9 +1778,9 @@ bool repro_write(FILE *out, const struct suite *s, int ci, const struct expset *
 			g.body.s ? g.body.s : "");
 	}
 	for (int i = 0; i < c->nfix * MAX_ENDS; i++)
-		free(g.var[i]);
-	free(g.var);
-	free(g.var_used);
+		xfree(g.var[i]);
+	xfree(g.var);
+	xfree(g.var_used);
 	sb_free(&g.decl);
 	sb_free(&g.body);
 	return g.ok;

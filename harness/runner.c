@@ -110,9 +110,9 @@ static struct case_result *res_at(struct run *r, int pos) { return &r->res[pos %
 
 static void free_result(struct case_result *res)
 {
-	free(res->out);
-	free(res->overlay);
-	free(res->overlaid);
+	xfree(res->out);
+	xfree(res->overlay);
+	xfree(res->overlaid);
 	res->out = NULL;
 	res->overlay = NULL;
 	res->overlaid = NULL;
@@ -481,9 +481,9 @@ out:
 		remove_tree(r.tmpfs_root);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	free(r.res);
-	free(r.finished);
-	free(slots);
-	free(pfd);
+	xfree(r.res);
+	xfree(r.finished);
+	xfree(slots);
+	xfree(pfd);
 	return rc;
 }

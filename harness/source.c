@@ -93,7 +93,7 @@ bool source_disk(const char *path, const char *suffix, struct srcfile **out, int
 		ok = read_file(full, &(*out)[*n], d);
 		if (ok)
 			(*n)++;
-		free(full);
+		xfree(full);
 	}
 	closedir(dir);
 	qsort(*out + first, (size_t)(*n - first), sizeof **out, by_name);
@@ -106,7 +106,7 @@ bool source_one(const char *dir, const char *prefix, const char *name, struct sr
 	if (dir) {
 		char *full = xasprintf("%s/%s", dir, name);
 		bool ok = access(full, F_OK) == 0 && read_file(full, out, &d);
-		free(full);
+		xfree(full);
 		return ok;
 	}
 	size_t total = &embedded_count ? embedded_count : 0;
@@ -126,8 +126,8 @@ bool source_one(const char *dir, const char *prefix, const char *name, struct sr
 void srcfiles_free(struct srcfile *f, int n)
 {
 	for (int i = 0; i < n; i++) {
-		free(f[i].name);
-		free(f[i].text);
+		xfree(f[i].name);
+		xfree(f[i].text);
 	}
-	free(f);
+	xfree(f);
 }

@@ -269,5 +269,5 @@ void trace_print(FILE *out, const struct tcase *c, const struct case_result *res
 		fputs(b.s, out);
 	fflush(out);
 	sb_free(&b);
-	free(all);
+	xfree(all);
 }
