@@ -174,6 +174,17 @@ static bool off_parse(struct arg *a, const char *w, const struct tcase *c, const
 	return true;
 }
 
+const struct flag_set *arg_flag_set(enum argtype t)
+{
+	switch (t) {
+	case A_SPLICE_FLAGS: return &splice_flags;
+	case A_RWF_FLAGS: return &rwf_flags;
+	case A_WHENCE: return &whence_names;
+	case A_SHUT: return &shut_names;
+	default: return NULL;
+	}
+}
+
 static bool ms_parse(const char *w, unsigned long long *ms)
 {
 	char *end;
@@ -212,10 +223,7 @@ bool arg_parse(struct arg *a, const struct argdef *def, const char *w, const str
 	case A_RWF_FLAGS:
 	case A_WHENCE:
 	case A_SHUT: {
-		const struct flag_set *fs = def->type == A_SPLICE_FLAGS ? &splice_flags
-					    : def->type == A_RWF_FLAGS  ? &rwf_flags
-					    : def->type == A_WHENCE     ? &whence_names
-									: &shut_names;
+		const struct flag_set *fs = arg_flag_set(def->type);
 		if (!flags_parse(fs, w, &a->num))
 			return diag_at(d, file, line, "'%s' is not a %s", w, fs->what);
 		return true;
@@ -302,16 +310,10 @@ void arg_render(const struct arg *a, const struct argdef *def, const struct tcas
 		sb_printf(b, "buf, %s", a->text);
 		break;
 	case A_SPLICE_FLAGS:
-		flags_render(&splice_flags, a->num, b);
-		break;
 	case A_RWF_FLAGS:
-		flags_render(&rwf_flags, a->num, b);
-		break;
 	case A_WHENCE:
-		flags_render(&whence_names, a->num, b);
-		break;
 	case A_SHUT:
-		flags_render(&shut_names, a->num, b);
+		flags_render(arg_flag_set(def->type), a->num, b);
 		break;
 	case A_OFFPTR:
 		if (a->off.kind == OFF_NAMED)

@@ -28,6 +28,9 @@ struct runctx {
 	bool alarm_pending;           /* an `alarm` step's timer has not fired yet */
 };
 
+/* The names of a flag or enumeration argument type, or NULL. */
+const struct flag_set *arg_flag_set(enum argtype t);
+
 bool arg_parse(struct arg *a, const struct argdef *def, const char *word, const struct tcase *c, const char *file,
 	       int line, struct diag *d);
 void arg_free(struct arg *a);

@@ -7,6 +7,7 @@
 #include "calls.h"
 #include "kinds.h"
 #include "lex.h"
+#include "names.h"
 
 const char *fixture_opt(const struct fixture *f, const char *key)
 {
@@ -14,6 +15,19 @@ const char *fixture_opt(const struct fixture *f, const char *key)
 		if (strcmp(f->opts[i].key, key) == 0)
 			return f->opts[i].val;
 	return NULL;
+}
+
+unsigned long long fixture_opt_num(const struct fixture *f, const char *key, unsigned long long dflt)
+{
+	const char *v = fixture_opt(f, key);
+	unsigned long long n;
+	return v && num_parse(v, &n) ? n : dflt;
+}
+
+int fixture_opt_byte(const struct fixture *f, const char *key, int dflt)
+{
+	const char *v = fixture_opt(f, key);
+	return v && *v ? (unsigned char)v[0] : dflt;
 }
 
 int case_fixture_index(const struct tcase *c, const char *name)
@@ -208,67 +222,59 @@ static bool finish_case(struct tcase *c, struct diag *d)
 	return true;
 }
 
+struct parse_state {
+	const char *file;
+	struct suite *s;
+	struct tcase *cur;
+};
+
+static int parse_case_line(void *ctx, int lineno, const struct words *wp, struct diag *d)
+{
+	struct parse_state *ps = ctx;
+	const struct words w = *wp;
+	const char *file = ps->file;
+	struct suite *s = ps->s;
+	const char *kw = w.w[0];
+	if (strcmp(kw, "case") == 0) {
+		if (!finish_case(ps->cur, d))
+			return LEX_ERROR;
+		if (w.n != 2 || !valid_name(w.w[1]))
+			return diag_at(d, file, lineno, "expected 'case NAME' (letters, digits, '.', '_', '-')"), LEX_ERROR;
+		int prev = suite_find(s, w.w[1]);
+		if (prev >= 0)
+			return diag_at(d, file, lineno, "case %s is already defined at %s:%d", w.w[1], s->cases[prev].file,
+				       s->cases[prev].line),
+			       LEX_ERROR;
+		s->cases = xrealloc(s->cases, sizeof *s->cases * (size_t)(s->n + 1));
+		ps->cur = &s->cases[s->n];
+		*ps->cur = (struct tcase){.name = xstrdup(w.w[1]), .file = file, .line = lineno};
+		index_add(s, s->n);
+		s->n++;
+		return LEX_NEXT;
+	}
+	struct tcase *cur = ps->cur;
+	if (!cur)
+		return diag_at(d, file, lineno, "'%s' before the first 'case NAME' line", kw), LEX_ERROR;
+	const struct kind *k;
+	const struct call *call;
+	bool ok;
+	if (strcmp(kw, "covers") == 0 || strcmp(kw, "tags") == 0 || strcmp(kw, "needs") == 0 ||
+	    strcmp(kw, "timeout") == 0)
+		ok = parse_header(cur, &w, file, lineno, d);
+	else if ((k = kind_by_name(kw)))
+		ok = parse_fixture(cur, k, &w, file, lineno, d);
+	else if ((call = call_by_name(kw)))
+		ok = parse_step(cur, call, &w, file, lineno, d);
+	else
+		ok = diag_at(d, file, lineno, "'%s' is neither a fixture kind, a call nor covers/tags/needs/timeout "
+				"(see docs/writing-cases.md)", kw);
+	return ok ? LEX_NEXT : LEX_ERROR;
+}
+
 bool cases_parse(const char *file, const char *text, size_t len, struct suite *s, struct diag *d)
 {
-	char *buf = xstrndup(text, len);
-	struct tcase *cur = NULL;
-	int lineno = 0;
-	bool ok = true;
-	for (char *line = buf, *next; ok && line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		struct words w;
-		if (!lex_line(line, &w, file, lineno, d)) {
-			ok = false;
-			break;
-		}
-		if (w.n == 0)
-			continue;
-		const char *kw = w.w[0];
-		if (strcmp(kw, "case") == 0) {
-			if (!finish_case(cur, d)) {
-				ok = false;
-				break;
-			}
-			if (w.n != 2 || !valid_name(w.w[1])) {
-				ok = diag_at(d, file, lineno, "expected 'case NAME' (letters, digits, '.', '_', '-')");
-				break;
-			}
-			if (suite_find(s, w.w[1]) >= 0) {
-				const struct tcase *o = &s->cases[suite_find(s, w.w[1])];
-				ok = diag_at(d, file, lineno, "case %s is already defined at %s:%d", w.w[1], o->file, o->line);
-				break;
-			}
-			s->cases = xrealloc(s->cases, sizeof *s->cases * (size_t)(s->n + 1));
-			cur = &s->cases[s->n];
-			*cur = (struct tcase){.name = xstrdup(w.w[1]), .file = file, .line = lineno};
-			index_add(s, s->n);
-			s->n++;
-			continue;
-		}
-		if (!cur) {
-			ok = diag_at(d, file, lineno, "'%s' before the first 'case NAME' line", kw);
-			break;
-		}
-		const struct kind *k;
-		const struct call *call;
-		if (strcmp(kw, "covers") == 0 || strcmp(kw, "tags") == 0 || strcmp(kw, "needs") == 0 ||
-		    strcmp(kw, "timeout") == 0)
-			ok = parse_header(cur, &w, file, lineno, d);
-		else if ((k = kind_by_name(kw)))
-			ok = parse_fixture(cur, k, &w, file, lineno, d);
-		else if ((call = call_by_name(kw)))
-			ok = parse_step(cur, call, &w, file, lineno, d);
-		else
-			ok = diag_at(d, file, lineno, "'%s' is neither a fixture kind, a call nor covers/tags/needs/timeout "
-					"(see docs/writing-cases.md)", kw);
-	}
-	if (ok)
-		ok = finish_case(cur, d);
-	xfree(buf);
-	return ok;
+	struct parse_state ps = {.file = file, .s = s};
+	return lex_lines(file, text, len, parse_case_line, &ps, d) && finish_case(ps.cur, d);
 }
 
 static void case_free(struct tcase *c)

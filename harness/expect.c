@@ -72,70 +72,59 @@ out:
 	return ok;
 }
 
+struct inherit_state {
+	const char *file;
+	char *base;
+	size_t n;
+};
+
+/* Only the first line with words is read: `inherit BASE`, or not. */
+static int read_inherit_line(void *ctx, int lineno, const struct words *w, struct diag *d)
+{
+	struct inherit_state *st = ctx;
+	if (strcmp(w->w[0], "inherit") != 0)
+		return LEX_STOP;
+	if (w->n != 2 || !valid_target(w->w[1]))
+		return diag_at(d, st->file, lineno, "expected 'inherit TARGET'"), LEX_ERROR;
+	snprintf(st->base, st->n, "%s", w->w[1]);
+	return LEX_STOP;
+}
+
 /* Returns the inherited target named by a leading `inherit BASE`, or "". */
 static bool read_inherit(const char *file, const char *text, char *base, size_t n, struct diag *d)
 {
 	base[0] = '\0';
-	char *copy = xstrdup(text);
-	int lineno = 0;
-	bool ok = true;
-	for (char *line = copy, *next; line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		struct words w;
-		if (!lex_line(line, &w, file, lineno, d)) {
-			ok = false;
-			break;
-		}
-		if (w.n == 0)
-			continue;
-		if (strcmp(w.w[0], "inherit") == 0) {
-			if (w.n != 2 || !valid_target(w.w[1]))
-				ok = diag_at(d, file, lineno, "expected 'inherit TARGET'");
-			else
-				snprintf(base, n, "%s", w.w[1]);
-		}
-		break;
+	struct inherit_state st = {file, base, n};
+	return lex_lines(file, text, strlen(text), read_inherit_line, &st, d);
+}
+
+struct expect_state {
+	struct expset *set;
+	const char *file, *target;
+	const struct suite *s;
+	bool first;
+};
+
+static int expect_line(void *ctx, int lineno, const struct words *w, struct diag *d)
+{
+	struct expect_state *st = ctx;
+	bool first = st->first;
+	st->first = false;
+	if (strcmp(w->w[0], "inherit") == 0) {
+		if (!first)
+			return diag_at(d, st->file, lineno, "'inherit' must be the first line"), LEX_ERROR;
+		return LEX_NEXT;
 	}
-	xfree(copy);
-	return ok;
+	if (w->n < 2)
+		return diag_at(d, st->file, lineno, "expected 'CASE OUTCOME...' (one outcome per step)"), LEX_ERROR;
+	return parse_line(st->set, st->file, lineno, w, st->target, st->s, d) ? LEX_NEXT : LEX_ERROR;
 }
 
 bool expect_parse_file(struct expset *set, const char *file, const char *text, const char *target,
 		       const struct suite *s, struct diag *d)
 {
-	char *copy = xstrdup(text);
-	int lineno = 0;
-	bool ok = true, first = true;
-	for (char *line = copy, *next; ok && line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		struct words w;
-		if (!lex_line(line, &w, file, lineno, d)) {
-			ok = false;
-			break;
-		}
-		if (w.n == 0)
-			continue;
-		if (strcmp(w.w[0], "inherit") == 0) {
-			if (!first)
-				ok = diag_at(d, file, lineno, "'inherit' must be the first line");
-			first = false;
-			continue;
-		}
-		first = false;
-		if (w.n < 2) {
-			ok = diag_at(d, file, lineno, "expected 'CASE OUTCOME...' (one outcome per step)");
-			break;
-		}
-		ok = parse_line(set, file, lineno, &w, target, s, d);
-	}
-	xfree(copy);
-	return ok;
+	struct expect_state st = {set, file, target, s, true};
+	return lex_lines(file, text, strlen(text), expect_line, &st, d);
 }
 
 /* A counting sort of line indices by case, keeping file order within a case. */

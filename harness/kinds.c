@@ -30,18 +30,6 @@ static int fail(char *why, size_t n, int err, const char *what)
 	return err;
 }
 
-static unsigned long long opt_num(const struct fixture *f, const char *key, unsigned long long dflt)
-{
-	const char *v = fixture_opt(f, key);
-	unsigned long long n;
-	return v && num_parse(v, &n) ? n : dflt;
-}
-
-static int opt_byte(const struct fixture *f, const char *key, int dflt)
-{
-	const char *v = fixture_opt(f, key);
-	return v && *v ? (unsigned char)v[0] : dflt;
-}
 
 static bool has(const struct fixture *f, const char *key) { return fixture_opt(f, key) != NULL; }
 
@@ -166,16 +154,16 @@ static int make_pipe(const struct fixture *f, struct fxstate *st, const struct m
 	}
 	st->fd[0] = fds[0];
 	st->fd[1] = fds[1];
-	unsigned long long size = opt_num(f, "size", 0);
+	unsigned long long size = fixture_opt_num(f, "size", 0);
 	if (size && fcntl(fds[1], F_SETPIPE_SZ, (int)size) < 0)
 		return fail(why, n, errno, "F_SETPIPE_SZ");
 	const char *fill = fixture_opt(f, "fill");
-	int byte = opt_byte(f, "byte", 'f');
+	int byte = fixture_opt_byte(f, "byte", 'f');
 	int err = 0;
 	if (fill && strcmp(fill, "full") == 0)
 		err = fill_pipe(fds[1], byte);
 	else if (fill)
-		err = write_all(fds[1], byte, opt_num(f, "fill", 0));
+		err = write_all(fds[1], byte, fixture_opt_num(f, "fill", 0));
 	if (err)
 		return fail(why, n, err, "filling the pipe");
 	if ((err = apply_nonblock(f, st, f->kind->ends)))
@@ -240,7 +228,7 @@ static int write_content(const struct fixture *f, int fd)
 		xfree(buf);
 		return err;
 	}
-	return write_all(fd, opt_byte(f, "byte", 'f'), opt_num(f, "size", 0));
+	return write_all(fd, fixture_opt_byte(f, "byte", 'f'), fixture_opt_num(f, "size", 0));
 }
 
 static bool check_file(const struct fixture *f, const char *file, struct diag *d)
@@ -465,7 +453,7 @@ static int one_fd(int fd, struct fxstate *st, char *why, size_t n, const char *w
 static int make_eventfd(const struct fixture *f, struct fxstate *st, const struct make_env *env, char *why, size_t n)
 {
 	(void)env;
-	return one_fd(eventfd((unsigned)opt_num(f, "count", 0), has(f, "nonblock") ? EFD_NONBLOCK : 0), st, why, n, "eventfd");
+	return one_fd(eventfd((unsigned)fixture_opt_num(f, "count", 0), has(f, "nonblock") ? EFD_NONBLOCK : 0), st, why, n, "eventfd");
 }
 
 static int make_timerfd(const struct fixture *f, struct fxstate *st, const struct make_env *env, char *why, size_t n)
@@ -538,9 +526,9 @@ static bool check_buffer(const struct fixture *f, const char *file, struct diag 
 		if (s && !num_parse(s, &v))
 			return diag_at(d, file, f->line, "%s=%s: expected a number", nums[i], s);
 	}
-	if (opt_num(f, "pages", 1) == 0 || opt_num(f, "pages", 1) > 65536)
+	if (fixture_opt_num(f, "pages", 1) == 0 || fixture_opt_num(f, "pages", 1) > 65536)
 		return diag_at(d, file, f->line, "pages=%s: expected 1 to 65536", fixture_opt(f, "pages"));
-	if (opt_num(f, "offset", 0) >= opt_num(f, "pages", 1) * PAGE)
+	if (fixture_opt_num(f, "offset", 0) >= fixture_opt_num(f, "pages", 1) * PAGE)
 		return diag_at(d, file, f->line, "offset=%s is past the buffer's pages", fixture_opt(f, "offset"));
 	if (prot_of(fixture_opt(f, "prot")) < 0)
 		return diag_at(d, file, f->line, "prot=%s: expected rw, r, w or none", fixture_opt(f, "prot"));
@@ -552,19 +540,19 @@ static bool check_buffer(const struct fixture *f, const char *file, struct diag 
 static int make_buffer(const struct fixture *f, struct fxstate *st, const struct make_env *env, char *why, size_t n)
 {
 	(void)env;
-	size_t pages = (size_t)opt_num(f, "pages", 1);
+	size_t pages = (size_t)fixture_opt_num(f, "pages", 1);
 	st->maplen = (pages + 1) * PAGE;
 	st->map = mmap(NULL, st->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (st->map == MAP_FAILED) {
 		st->map = NULL;
 		return fail(why, n, errno, "mmap buffer");
 	}
-	size_t off = (size_t)opt_num(f, "offset", 0);
+	size_t off = (size_t)fixture_opt_num(f, "offset", 0);
 	st->base = st->map + off;
 	st->len = pages * PAGE - off;
-	if (fixture_opt(f, "len") && opt_num(f, "len", 0) < st->len)
-		st->len = (size_t)opt_num(f, "len", 0);
-	memset(st->map, opt_byte(f, "fill", 0), pages * PAGE);
+	if (fixture_opt(f, "len") && fixture_opt_num(f, "len", 0) < st->len)
+		st->len = (size_t)fixture_opt_num(f, "len", 0);
+	memset(st->map, fixture_opt_byte(f, "fill", 0), pages * PAGE);
 	if (mprotect(st->map + pages * PAGE, PAGE, PROT_NONE) < 0 ||
 	    mprotect(st->map, pages * PAGE, prot_of(fixture_opt(f, "prot"))) < 0)
 		return fail(why, n, errno, "mprotect buffer");

@@ -1,6 +1,7 @@
 #include "lex.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool lex_line(char *line, struct words *out, const char *file, int lineno, struct diag *d)
@@ -103,4 +104,30 @@ void lex_quote(struct sbuf *b, const unsigned char *s, size_t n)
 		}
 	}
 	sb_putc(b, '"');
+}
+
+bool lex_lines(const char *file, const char *text, size_t len,
+	       int (*each)(void *ctx, int lineno, const struct words *w, struct diag *d), void *ctx, struct diag *d)
+{
+	/* a scratch copy (lex_line writes into it), not kept: plain malloc,
+	 * so it never lands in the arena */
+	char *buf = malloc(len + 1);
+	if (!buf)
+		return diag_at(d, file, 0, "out of memory");
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	int lineno = 0, r = LEX_NEXT;
+	for (char *line = buf, *next; r == LEX_NEXT && line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		struct words w;
+		if (!lex_line(line, &w, file, lineno, d))
+			r = LEX_ERROR;
+		else if (w.n > 0)
+			r = each(ctx, lineno, &w, d);
+	}
+	free(buf);
+	return r != LEX_ERROR;
 }

@@ -18,6 +18,13 @@ struct words {
  * bracket, or too many words. */
 bool lex_line(char *line, struct words *out, const char *file, int lineno, struct diag *d);
 
+/* Calls each(ctx, lineno, words) for every line of text that has words.
+ * each returns LEX_NEXT to go on, LEX_STOP to stop (no error) or LEX_ERROR
+ * with d set.  Returns false on an error from lexing or from each. */
+enum { LEX_ERROR = -1, LEX_STOP = 0, LEX_NEXT = 1 };
+bool lex_lines(const char *file, const char *text, size_t len,
+	       int (*each)(void *ctx, int lineno, const struct words *w, struct diag *d), void *ctx, struct diag *d);
+
 /* Decodes a C-style quoted string starting at s (which points at the
  * opening quote).  Writes the bytes to out (may be NULL to measure) and
  * returns the number of bytes, or -1 on a bad escape; *end is set past

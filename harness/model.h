@@ -142,6 +142,9 @@ struct suite {
 };
 
 const char *fixture_opt(const struct fixture *f, const char *key);
+/* An option's value as a number (or its first byte), or dflt when absent. */
+unsigned long long fixture_opt_num(const struct fixture *f, const char *key, unsigned long long dflt);
+int fixture_opt_byte(const struct fixture *f, const char *key, int dflt);
 int case_fixture_index(const struct tcase *c, const char *name);
 void suite_free(struct suite *s);
 

@@ -958,18 +958,6 @@ static const char *V(struct gen *g, int fixture, int end)
 
 /* ---- fixture kinds ---- */
 
-static unsigned long long opt_num(const struct fixture *f, const char *key, unsigned long long dflt)
-{
-	const char *v = fixture_opt(f, key);
-	unsigned long long n;
-	return v && num_parse(v, &n) ? n : dflt;
-}
-
-static int opt_byte(const struct fixture *f, const char *key, int dflt)
-{
-	const char *v = fixture_opt(f, key);
-	return v && *v ? (unsigned char)v[0] : dflt;
-}
 
 static void c_char(struct sbuf *b, int ch)
 {
@@ -1017,17 +1005,17 @@ static void gen_pipe(struct gen *g, int i)
 			    : fixture_opt(f, "notify") ? "O_EXCL /* O_NOTIFICATION_PIPE */"
 						       : "0";
 	sb_printf(&g->body, "\tmake_pipe(&%s, &%s, %s);\n", V(g, i, 0), V(g, i, 1), flags);
-	if (opt_num(f, "size", 0))
+	if (fixture_opt_num(f, "size", 0))
 		sb_printf(&g->body, "\tCHECK(fcntl(%s, F_SETPIPE_SZ, %d), \"F_SETPIPE_SZ\");\n", V(g, i, 1),
-			  (int)opt_num(f, "size", 0));
+			  (int)fixture_opt_num(f, "size", 0));
 	const char *fill = fixture_opt(f, "fill");
 	if (fill) {
 		bool full = strcmp(fill, "full") == 0;
 		need(g, full ? "fill_pipe" : "write_all");
 		sb_printf(&g->body, "\t%s(%s, ", full ? "fill_pipe" : "write_all", V(g, i, 1));
-		c_char(&g->body, opt_byte(f, "byte", 'f'));
+		c_char(&g->body, fixture_opt_byte(f, "byte", 'f'));
 		if (!full)
-			sb_printf(&g->body, ", %llu, \"filling the pipe\"", opt_num(f, "fill", 0));
+			sb_printf(&g->body, ", %llu, \"filling the pipe\"", fixture_opt_num(f, "fill", 0));
 		sb_puts(&g->body, ");\n");
 	}
 	gen_ends_opts(g, i);
@@ -1073,8 +1061,8 @@ static void content_args(struct gen *g, const struct fixture *f)
 		xfree(buf);
 	} else {
 		sb_puts(&g->body, "NULL, 0, ");
-		c_char(&g->body, opt_byte(f, "byte", 'f'));
-		sb_printf(&g->body, ", %llu", opt_num(f, "size", 0));
+		c_char(&g->body, fixture_opt_byte(f, "byte", 'f'));
+		sb_printf(&g->body, ", %llu", fixture_opt_num(f, "size", 0));
 	}
 }
 
@@ -1173,7 +1161,7 @@ static void gen_anon(struct gen *g, int i)
 	const char *k = f->kind->name, *v = V(g, i, 0);
 	bool nb = fixture_opt(f, "nonblock") != NULL;
 	if (strcmp(k, "eventfd") == 0) {
-		sb_printf(&g->body, "\t%s = eventfd(%u, %s);\n", v, (unsigned)opt_num(f, "count", 0),
+		sb_printf(&g->body, "\t%s = eventfd(%u, %s);\n", v, (unsigned)fixture_opt_num(f, "count", 0),
 			  nb ? "EFD_NONBLOCK" : "0");
 	} else if (strcmp(k, "timerfd") == 0) {
 		sb_printf(&g->body, "\t%s = timerfd_create(CLOCK_MONOTONIC, %s);\n", v, nb ? "TFD_NONBLOCK" : "0");
@@ -1213,9 +1201,9 @@ static void gen_buffer(struct gen *g, int i)
 {
 	const struct fixture *f = &g->c->fix[i];
 	need(g, "make_buffer");
-	sb_printf(&g->body, "\t%s = make_buffer(%llu, %llu, ", V(g, i, 0), opt_num(f, "pages", 1),
-		  opt_num(f, "offset", 0));
-	c_char(&g->body, opt_byte(f, "fill", 0));
+	sb_printf(&g->body, "\t%s = make_buffer(%llu, %llu, ", V(g, i, 0), fixture_opt_num(f, "pages", 1),
+		  fixture_opt_num(f, "offset", 0));
+	c_char(&g->body, fixture_opt_byte(f, "fill", 0));
 	sb_printf(&g->body, ", %s);\n", prot_text(fixture_opt(f, "prot")));
 }
 
@@ -1351,18 +1339,14 @@ static void arg_flags(struct gen *g, const struct arg *a, struct stepgen *sg)
 {
 	(void)g;
 	struct sbuf *b = next_expr(sg);
+	/* flags or-ed by name; whence and how are plain enumerations */
 	switch (a->type) {
 	case A_SPLICE_FLAGS:
-		flags_render(&splice_flags, a->num, b);
-		break;
 	case A_RWF_FLAGS:
-		flags_render(&rwf_flags, a->num, b);
-		break;
-	case A_WHENCE:
-		enum_expr(&whence_names, a->num, b);
+		flags_render(arg_flag_set(a->type), a->num, b);
 		break;
 	default:
-		enum_expr(&shut_names, a->num, b);
+		enum_expr(arg_flag_set(a->type), a->num, b);
 		break;
 	}
 }
