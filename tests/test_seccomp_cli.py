@@ -84,8 +84,10 @@ def test_enforced_errno_differs_from_expected(tmp_path):
     scratch.mkdir()
     with open(bpf, "rb") as f:
         proc = subprocess.run(
-            ["bwrap", "--ro-bind", "/", "/", "--bind", str(scratch), "/tmp", "--proc", "/proc", "--dev", "/dev",
-             "--unshare-all", "--die-with-parent", "--setenv", "TMPDIR", "/tmp", "--seccomp", str(f.fileno()),
+            # the scratch directory at its own path: binding it over /tmp
+            # would hide a checkout that lives under /tmp
+            ["bwrap", "--ro-bind", "/", "/", "--bind", str(scratch), str(scratch), "--proc", "/proc", "--dev", "/dev",
+             "--unshare-all", "--die-with-parent", "--setenv", "TMPDIR", str(scratch), "--seccomp", str(f.fileno()),
              binary(), "--expect-seccomp", str(PROFILES / "deny-vmsplice-errno.json")],
             stdin=subprocess.DEVNULL, pass_fds=(f.fileno(),), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
