@@ -368,9 +368,12 @@ int main(int argc, char **argv)
 	} else {
 		detect_target(target, sizeof target, why, sizeof why);
 	}
-	struct utsname u;
-	uname(&u);
-	const char *kernel = o.kernel ? o.kernel : u.release;
+	char running[128];
+	const char *kernel_source = "--kernel";
+	kver_running(running, sizeof running, &kernel_source);
+	const char *kernel = o.kernel ? o.kernel : running;
+	if (o.kernel)
+		kernel_source = "--kernel";
 	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective()};
 	struct expset exp;
 	struct diag d = {0};
@@ -407,7 +410,7 @@ int main(int argc, char **argv)
 		child_set_seccomp(o.seccomp ? profile : NULL, profile);
 	}
 	if (!o.quiet)
-		fprintf(stderr, "splicecheck: target %s (%s), kernel %s, %s%s%s%s\n", target, why, kernel,
+		fprintf(stderr, "splicecheck: target %s (%s), kernel %s (%s), %s%s%s%s\n", target, why, kernel, kernel_source,
 			env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
 			profile ? profile_path : "", profile ? (o.seccomp ? " (installed)" : " (expected)") : "");
 

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <stdint.h>
 
@@ -69,6 +71,36 @@ static bool parse_cmp(const char *s, size_t len, struct qualifier *q)
 		return false;
 	q->ncmp++;
 	return true;
+}
+
+void kver_running(char *buf, size_t n, const char **source)
+{
+	struct utsname u;
+	uname(&u);
+	snprintf(buf, n, "%s", u.release);
+	*source = "uname -r";
+	/* "Ubuntu 5.15.0-91.101-generic 5.15.131": the last word */
+	FILE *f = fopen("/proc/version_signature", "r");
+	if (f) {
+		char line[256];
+		if (fgets(line, sizeof line, f)) {
+			char *last = strrchr(line, ' ');
+			struct kver k;
+			if (last && kver_parse(last + 1, &k)) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(buf, n, "%s", last + 1);
+				*source = "/proc/version_signature";
+			}
+		}
+		fclose(f);
+		return;
+	}
+	const char *deb = strstr(u.version, "Debian ");
+	struct kver k;
+	if (deb && kver_parse(deb + 7, &k)) {
+		snprintf(buf, n, "%.*s", (int)strcspn(deb + 7, " -+~"), deb + 7);
+		*source = "uname -v";
+	}
 }
 
 /* The capabilities an expected line may depend on: one entry each. */

@@ -36,6 +36,12 @@ struct qualifier {
 	bool cap_neg;
 };
 
+/* The running kernel's upstream version into buf, and where it was read.
+ * Distribution kernels hide it: Debian's uname -r is the ABI name
+ * (5.10.0-46-cloud-amd64 for 5.10.262) and the version is in uname -v
+ * ("Debian 5.10.262-1"); Ubuntu's is in /proc/version_signature. */
+void kver_running(char *buf, size_t n, const char **source);
+
 /* The calling process's effective capabilities as a bit mask; none inside
  * a user namespace, whose capabilities the kernel's checks against the
  * initial namespace do not honour. */

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Time the kernel matrix: boot-plus-suite seconds per kernel, and the wall
+time of the whole matrix with boots one at a time and in parallel.
+
+    tools/bench_matrix.py [--kernels 5.10,6.1,6.12,7.2] [--vmlinuz PATH]...
+                          [--cases-filter GLOB] [--jobs N] [--timeout S]
+                          [--harness PATH] [--accel auto|tcg|kvm]
+
+Kernels are fetched (and cached) first, outside the timings. Prints
+figures only; it never judges them. Exit 0 when every boot ran the suite to
+its end, 1 when one did not (the figures are still printed), 2 bad usage.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matrix  # noqa: E402
+
+
+def run_all(kernels, a, jobs, tmp, tag):
+    args = matrix.harness_args(a.cases_filter, kernel_facts=False)
+    quiet = lambda m: None  # noqa: E731
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        futs = [ex.submit(matrix.run_kernel, k, a.harness, args,
+                          os.path.join(tmp, tag, k["label"]), a.timeout, a.accel,
+                          False, a.cache_dir, quiet) for k in kernels]
+        results = [f.result() for f in futs]
+    return results, time.monotonic() - start
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="tools/bench_matrix.py", description=__doc__.split("\n")[0])
+    p.add_argument("--kernels", default=None)
+    p.add_argument("--vmlinuz", action="append", default=[])
+    p.add_argument("--cases-filter", metavar="GLOB")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--harness", default=os.path.join(matrix.REPO, "build", "splicecheck-static"))
+    p.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
+    p.add_argument("--flavour", default=matrix.DEFAULT_FLAVOUR)
+    p.add_argument("--cache-dir", default=matrix.cache_root())
+    try:
+        a = p.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as e:
+        return 2 if e.code else 0
+    if a.jobs < 1 or a.timeout <= 0:
+        sys.stderr.write("bench_matrix: --jobs must be >= 1 and --timeout > 0\n")
+        return 2
+    if not os.path.isfile(a.harness):
+        sys.stderr.write("bench_matrix: %s does not exist; build it or pass --harness\n"
+                         % a.harness)
+        return 2
+    for v in a.vmlinuz:
+        if not os.path.isfile(v):
+            sys.stderr.write("bench_matrix: --vmlinuz %s: no such file\n" % v)
+            return 2
+    specs = ([k for k in a.kernels.split(",") if k] if a.kernels is not None
+             else ([] if a.vmlinuz else list(matrix.DEFAULT_KERNELS)))
+    kernels = []
+    if specs:
+        apt = matrix.Apt(a.cache_dir)
+        apt.setup()
+        try:
+            apt.update()
+        except matrix.FetchError as e:
+            matrix.progress(str(e))
+        for s in specs:
+            try:
+                kernels.append(matrix.fetch_kernel(apt, s, a.flavour))
+            except (matrix.FetchError, OSError) as e:
+                matrix.progress("%s: cannot fetch: %s" % (s, e))
+    for v in a.vmlinuz:
+        ver = matrix.bzimage_version(v)
+        kernels.append({"label": ver or os.path.basename(v), "version": ver,
+                        "vmlinuz": os.path.abspath(v)})
+    matrix.unique_labels(kernels)
+    if not kernels:
+        sys.stderr.write("bench_matrix: no kernel to boot\n")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="bench-matrix.")
+    try:
+        matrix.progress("sequential run (--jobs 1) of %d kernel(s)" % len(kernels))
+        seq, seq_wall = run_all(kernels, a, 1, tmp, "seq")
+        matrix.progress("parallel run (--jobs %d)" % a.jobs)
+        par, par_wall = run_all(kernels, a, a.jobs, tmp, "par")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%-14s %-30s %-6s %-10s %12s %12s %7s" % (
+        "kernel", "kernel version", "accel", "state", "seq boot+s", "par boot+s", "cases"))
+    for s, q in zip(seq, par):
+        print("%-14s %-30s %-6s %-10s %12.2f %12.2f %7d" % (
+            s["label"], (s.get("summary") or {}).get("kernel") or s.get("booted_kernel") or "?",
+            s.get("accel"), s["state"], s["seconds"], q["seconds"], len(s.get("cases") or {})))
+    print("matrix wall time, boots one at a time: %8.2f s" % seq_wall)
+    print("matrix wall time, %d boots in parallel: %7.2f s" % (a.jobs, par_wall))
+    print("(%d cores; boot+s is qemu start to power-off, suite included)" % (os.cpu_count() or 1))
+    return 0 if all(r["state"] == "ok" for r in seq + par) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
