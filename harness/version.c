@@ -201,6 +201,10 @@ bool qualifier_matches(const struct qualifier *q, const char *file_target, const
 		in_chain |= strcmp(env->chain[i], t) == 0;
 	if (!in_chain)
 		return false;
+	/* a kernel version means something only on the target it is written
+	 * for: gVisor, which inherits linux's lines, reports a made-up 4.4.0 */
+	if (q->ncmp && strcmp(t, env->chain[0]) != 0)
+		return false;
 	for (int i = 0; i < q->ncmp; i++) {
 		int c = kver_cmp(&env->kernel, &q->cmp[i].ver);
 		bool ok;
