@@ -4,6 +4,8 @@
 
 #include "case_parse.h"
 #include "expect.h"
+#include "overlay.h"
+#include "result.h"
 
 static struct suite s;
 static struct expset set;
@@ -79,4 +81,35 @@ Test(expect, a_killing_signal_ends_the_line)
 {
 	cr_assert(load("a SIGSEGV\n"), "%s", d.msg);
 	cr_assert_not(load("a 0\n"));
+}
+
+/* A profile's verdict replaces the denied step's expected outcome; the
+ * steps after it are not judged. */
+Test(expect, seccomp_overlay)
+{
+	cr_assert(load("a 0 0\n"), "%s", d.msg);
+	const struct exp_line *base = &set.v[0];
+	struct outcome out[2] = {{.kind = OC_ERR, .err = 131}, {.kind = OC_RET}};
+	struct outcome ov[2] = {{.kind = OC_ERR, .err = 131}, {0}};
+	unsigned char overlaid[2] = {1, 0};
+	struct case_result res = {.status = ST_PASS, .nout = 2, .out = out, .overlay = ov, .overlaid = overlaid};
+	struct exp_line e;
+	cr_assert(overlay_expectation(base, &res, 2, &e));
+	cr_assert_eq(e.nouts, 1);
+	cr_assert_str_eq(e.outs[0], "ENOTRECOVERABLE");
+	cr_assert(e.rest_unchecked);
+	overlay_free(&e);
+
+	/* nothing denied: no overlay */
+	overlaid[0] = 0;
+	cr_assert_not(overlay_expectation(base, &res, 2, &e));
+
+	/* a kill ends the expectation at that step */
+	ov[1] = (struct outcome){.kind = OC_KILLED, .killsig = 31};
+	overlaid[1] = 1;
+	cr_assert(overlay_expectation(base, &res, 2, &e));
+	cr_assert_eq(e.nouts, 2);
+	cr_assert_str_eq(e.outs[0], "0");
+	cr_assert_str_eq(e.outs[1], "SIGSYS");
+	overlay_free(&e);
 }
