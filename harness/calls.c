@@ -147,8 +147,10 @@ static long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const un
 
 /* The case's process sends itself a signal: how a case tests that the
  * harness records a process killed mid-run (and carries on). */
-static const char *const raise_signals[] = {"SIGKILL", "SIGSEGV", "SIGSYS", "SIGABRT", "SIGTERM", "SIGBUS", NULL};
-static const int raise_numbers[] = {SIGKILL, SIGSEGV, SIGSYS, SIGABRT, SIGTERM, SIGBUS};
+/* SIGSTOP: a step that never returns, even after the watchdog's signal. */
+static const char *const raise_signals[] = {"SIGKILL", "SIGSEGV", "SIGSYS", "SIGABRT", "SIGTERM", "SIGBUS", "SIGSTOP",
+					    NULL};
+static const int raise_numbers[] = {SIGKILL, SIGSEGV, SIGSYS, SIGABRT, SIGTERM, SIGBUS, SIGSTOP};
 
 static long exec_raise(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
@@ -226,7 +228,7 @@ static const struct call calls[] = {
 	{"sigpipe", "sigaction", -1, 1, {{A_WORD, "mode", 0, sigpipe_modes}}, CALL_NO_OUTCOME,
 	 "sigpipe catch|ignore|default: how SIGPIPE is handled from here on", exec_sigpipe, NULL},
 	{"raise", "kill", -1, 1, {{A_WORD, "signal", 0, raise_signals}}, CALL_NO_OUTCOME,
-	 "raise SIGKILL|SIGSEGV|SIGSYS|SIGABRT|SIGTERM|SIGBUS: the case's process signals itself", exec_raise, NULL},
+	 "raise SIGKILL|SIGSEGV|SIGSYS|SIGABRT|SIGTERM|SIGBUS|SIGSTOP: the case's process signals itself", exec_raise, NULL},
 };
 
 const struct call *call_by_name(const char *name)

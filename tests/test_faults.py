@@ -183,6 +183,24 @@ def test_blocking_step_ended_by_the_timer_without_proc(faults):
     faults.assert_clean()
 
 
+def test_step_that_ignores_the_watchdog_is_killed_after_the_grace_period(tmp_path):
+    """A stopped process cannot take the watchdog's signal: after the grace
+    period it gets SIGKILL, that is its step's outcome, and the run goes on."""
+    env = Env(tmp_path, "case g.stop\n  pipe p\n  raise SIGSTOP\n  read p.r 1\n"
+                        "case g.after\n  pipe p\n  write p.w \"x\"\n",
+              "g.stop SIGKILL\ng.after 1\n")
+    t0 = time.monotonic()
+    proc = env.run("--timeout", "100", "--format", "json", "-j1")
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = cases_of(proc.stdout)
+    assert got["g.stop"]["outcomes"] == ["SIGKILL"]
+    assert "did not return after the watchdog signal" in got["g.stop"]["reason"]
+    assert got["g.after"]["status"] == "pass"
+    assert 1.0 < took < 30, f"took {took:.1f}s: the grace period is 2 s"
+    env.assert_clean()
+
+
 def test_seccomp_kill_is_recorded_as_sigsys(tmp_path):
     profile = ROOT / "profiles" / "deny-vmsplice-kill.json"
     if not profile.exists():
