@@ -13,6 +13,17 @@ enum {
 	CALL_UNDER_TEST = 2, /* one of vmsplice, splice, tee */
 };
 
+/* How a reproducer writes the call in C: an expression over the raw
+ * arguments ($0, $1, ... as arg_resolve lays them out; libc's wrapper
+ * where libc has one), the C type of each (for the cast a large literal
+ * needs; NULL: none), and the helper function it needs from
+ * harness/repro.c, if any. */
+struct repro_c {
+	const char *expr;
+	const char *types[MAX_ARGS * 2];
+	const char *helper;
+};
+
 struct call {
 	const char *name;    /* as written in a case */
 	const char *shown;   /* as rendered in reports (the real syscall) */
@@ -28,6 +39,7 @@ struct call {
 	 * process): which syscall and arguments a seccomp profile sees.
 	 * NULL: nr with the raw arguments. */
 	long (*seen_by_seccomp)(const unsigned long long *raw, unsigned long long *args);
+	struct repro_c repro;
 };
 
 const struct call *call_by_name(const char *name);

@@ -1461,51 +1461,12 @@ static void (*const arg_gens[])(struct gen *, const struct arg *, struct stepgen
 
 /* ---- calls ---- */
 
-/* How each call is made: a template over the raw arguments ($0, $1, ...
- * as arg_resolve lays them out), the C type of each (for the cast a large
- * literal needs), and the helper it calls, if any.  libc's wrappers where
- * libc has one. */
-static const struct call_gen {
-	const char *call;
-	const char *tmpl;
-	const char *types[MAX_ARGS * 2];
-	const char *helper;
-} call_gens[] = {
-	{"vmsplice", "vmsplice($0, $1, $2, $3)", {"int", NULL, "size_t", "unsigned"}, NULL},
-	{"splice", "splice($0, $1, $2, $3, $4, $5)", {"int", NULL, "int", NULL, "size_t", "unsigned"}, NULL},
-	{"tee", "tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}, NULL},
-	{"read", "read($0, $1, $2)", {"int", NULL, "size_t"}, NULL},
-	{"pread", "pread($0, $1, $2, $3)", {"int", NULL, "size_t", "off_t"}, NULL},
-	{"write", "write($0, $1, $2)", {"int", NULL, "size_t"}, NULL},
-	{"pwrite", "pwrite($0, $1, $2, $3)", {"int", NULL, "size_t", "off_t"}, NULL},
-	/* $4 is the high half of the offset, which libc's wrapper makes */
-	{"pwritev2", "pwritev2($0, $1, $2, $3, $5)", {"int", NULL, "int", "off_t", NULL, "int"}, NULL},
-	{"close", "close($0)", {"int"}, NULL},
-	{"lseek", "lseek($0, $1, $2)", {"int", "off_t", "int"}, NULL},
-	{"ftruncate", "ftruncate($0, $1)", {"int", "off_t"}, NULL},
-	{"shutdown", "shutdown($0, $1)", {"int", "int"}, NULL},
-	{"setpipesz", "fcntl($0, $1, $2)", {"int", NULL, "long"}, NULL},
-	{"getpipesz", "fcntl($0, $1)", {"int"}, NULL},
-	{"fionread", "do_fionread($0)", {"int"}, "do_fionread"},
-	{"fsize", "do_fsize($0)", {"int"}, "do_fsize"},
-	{"fill", "do_fill($0)", {"int"}, "do_fill"},
-	{"nonblock", "do_nonblock($0, $1)", {"int"}, "do_nonblock"},
-	{"fsizelimit", "do_fsizelimit($0)", {NULL}, "do_fsizelimit"},
-	{"forkvmsplice", "do_forkvmsplice($0, $1, $2)", {"int", NULL, "size_t"}, "do_forkvmsplice"},
-	{"peek", "do_peek($0, $1, $2)", {NULL, NULL, "size_t"}, "do_peek"},
-	{"poke", "do_poke($0, $1, $2)", {NULL, NULL, "size_t"}, "do_poke"},
-	{"getoff", "*$0", {NULL}, NULL},
-	{"alarm", "do_alarm($0)", {NULL}, "do_alarm"},
-	{"sigpipe", "do_sigpipe($0)", {NULL}, "do_sigpipe"},
-	{"raise", "(raise($0) == 0 ? 0 : -1)", {NULL}, NULL},
-};
 
-static const struct call_gen *call_gen_of(const struct call *c)
+
+/* How a call is written in C comes with it, from its entry in calls.c. */
+static const struct repro_c *call_gen_of(const struct call *c)
 {
-	for (size_t i = 0; i < ARRAY_LEN(call_gens); i++)
-		if (strcmp(call_gens[i].call, c->name) == 0)
-			return &call_gens[i];
-	return NULL;
+	return c->repro.expr ? &c->repro : NULL;
 }
 
 /* The step as the case file writes it, for a comment. */
@@ -1529,10 +1490,10 @@ static void fixture_source(const struct fixture *f, struct sbuf *b)
 static void gen_step(struct gen *g, int si)
 {
 	const struct step *s = &g->c->steps[si];
-	const struct call_gen *cg = call_gen_of(s->call);
+	const struct repro_c *cg = call_gen_of(s->call);
 	if (!cg) {
-		g->ok = !diag_at(g->d, g->c->file, s->line, "repro: no generator for the call '%s' (add one to "
-				 "call_gens in harness/repro.c)", s->call->name);
+		g->ok = !diag_at(g->d, g->c->file, s->line, "repro: the call '%s' has no C expression (its repro field "
+				 "in harness/calls.c)", s->call->name);
 		return;
 	}
 	if (cg->helper)
@@ -1554,7 +1515,7 @@ static void gen_step(struct gen *g, int si)
 	if (sg.pre.s)
 		sb_puts(&b, sg.pre.s);
 	sb_printf(&b, "\t\tstep_begin(%d);\n\t\tlong r = ", si + 1);
-	for (const char *t = cg->tmpl; *t; t++) {
+	for (const char *t = cg->expr; *t; t++) {
 		if (*t == '$' && t[1] >= '0' && t[1] <= '9') {
 			int k = *++t - '0';
 			sb_puts(&b, k < sg.nexpr && sg.expr[k].s ? sg.expr[k].s : "0");
