@@ -214,7 +214,7 @@ bool arg_parse(struct arg *a, const struct argdef *def, const char *w, const str
 	case A_NUM:
 	case A_RDBUF:
 		if (!num_parse(w, &a->num))
-			return diag_at(d, file, line, "%s: '%s' is not a number", def->name, w);
+			return diag_at(d, file, line, "%s: '%s' is not a number, or overflows 64 bits", def->name, w);
 		if (def->type == A_RDBUF && a->num > DATA_MAX_DECODED)
 			return diag_at(d, file, line, "%s: at most %u bytes can be read into a buffer", def->name,
 				       DATA_MAX_DECODED);

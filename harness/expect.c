@@ -18,6 +18,16 @@ static bool valid_target(const char *t)
 	return true;
 }
 
+static bool target_known(const struct expset *set, const char *name, const char *file_target)
+{
+	if (strcmp(name, file_target) == 0)
+		return true;
+	for (int i = 0; i < set->nknown; i++)
+		if (strcmp(set->known[i], name) == 0)
+			return true;
+	return false;
+}
+
 static bool parse_line(struct expset *set, const char *file, int lineno, const struct words *w, const char *target,
 		       const struct suite *s, struct diag *d)
 {
@@ -49,6 +59,11 @@ static bool parse_line(struct expset *set, const char *file, int lineno, const s
 		if (!qualifier_like(w->w[i]) || !qualifier_parse(w->w[i], &e.q[e.nq], why, sizeof why)) {
 			ok = diag_at(d, file, lineno, "%s: %s", c->name,
 				     qualifier_like(w->w[i]) ? why : "an outcome after a qualifier");
+			goto out;
+		}
+		if (e.q[e.nq].target[0] && !target_known(set, e.q[e.nq].target, target)) {
+			ok = diag_at(d, file, lineno, "%s: '%s': no target named '%s' (there is no %s.expected)", c->name,
+				     w->w[i], e.q[e.nq].target, e.q[e.nq].target);
 			goto out;
 		}
 		e.nq++;
@@ -145,6 +160,7 @@ bool expect_load(struct expset *set, const char *dir, const char *target, const 
 	*set = (struct expset){0};
 	if (!valid_target(target))
 		return diag_at(d, "--target", 0, "'%s' is not a target name", target);
+	set->nknown = source_stems(dir, "expected/", ".expected", set->known, MAX_TARGETS);
 	/* walk the chain from the target down to its base */
 	char names[MAX_CHAIN][32];
 	int n = 0;

@@ -26,7 +26,13 @@ struct exp_line {
 	bool rest_unchecked; /* steps past nouts are not judged (after a call a seccomp profile denied) */
 };
 
+#define MAX_TARGETS 32
+
 struct expset {
+	/* the targets a qualifier may name: those with an expected file (when
+	 * empty, as in unit tests, only the file's own target) */
+	char known[MAX_TARGETS][32];
+	int nknown;
 	const char *chain[MAX_CHAIN + 1]; /* running target first, then what it inherits */
 	int nfiles;
 	struct srcfile files[MAX_CHAIN]; /* base first */

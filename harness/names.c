@@ -110,9 +110,8 @@ static bool term_parse(const char *s, size_t len, unsigned long long *out)
 		const char *star = memchr(s, '*', (size_t)(end - s));
 		size_t n = star ? (size_t)(star - s) : (size_t)(end - s);
 		unsigned long long v;
-		if (!atom_parse(s, n, &v))
-			return false;
-		acc *= v;
+		if (!atom_parse(s, n, &v) || __builtin_mul_overflow(acc, v, &acc))
+			return false; /* SSIZE_MAX*SSIZE_MAX must not wrap to 1 */
 		s += n + (star ? 1 : 0);
 		if (star && s == end)
 			return false;
@@ -121,9 +120,16 @@ static bool term_parse(const char *s, size_t len, unsigned long long *out)
 	return true;
 }
 
+/* Sums are kept wide so that a result outside what 64 bits hold (signed
+ * below zero, unsigned above) is an error instead of a wrapped number. */
+static bool in_range(__int128 v)
+{
+	return v >= -((__int128)1 << 63) && v <= (__int128)ULLONG_MAX;
+}
+
 bool num_parse(const char *word, unsigned long long *out)
 {
-	unsigned long long acc = 0;
+	__int128 acc = 0;
 	const char *s = word;
 	int sign = 1;
 	if (*s == '-' && s[1]) { /* a leading minus belongs to the first atom */
@@ -131,10 +137,12 @@ bool num_parse(const char *word, unsigned long long *out)
 		unsigned long long v;
 		if (!term_parse(s + 1, (size_t)(op - s - 1), &v))
 			return false;
-		acc = -v;
+		acc = -(__int128)v;
+		if (!in_range(acc))
+			return false;
 		s = op;
 		if (!*s) {
-			*out = acc;
+			*out = (unsigned long long)acc;
 			return true;
 		}
 		sign = *s == '-' ? -1 : 1;
@@ -146,13 +154,15 @@ bool num_parse(const char *word, unsigned long long *out)
 		if (!term_parse(s, n, &v))
 			return false;
 		acc = sign > 0 ? acc + v : acc - v;
+		if (!in_range(acc))
+			return false;
 		s += n;
 		if (!*s)
 			break;
 		sign = *s == '-' ? -1 : 1;
 		s++;
 	}
-	*out = acc;
+	*out = (unsigned long long)acc;
 	return true;
 }
 

@@ -31,7 +31,8 @@ void flags_render(const struct flag_set *fs, unsigned long long v, struct sbuf *
 
 /* A number: decimal, hex, negative, a named constant (SIZE_MAX, PAGE,
  * ...), or a sum/product of those without blanks (`SSIZE_MAX+1`,
- * `PAGE*16`).  Wraps like unsigned long long. */
+ * `PAGE*16`).  False when a product or sum leaves what 64 bits hold
+ * (below -2^63 or above 2^64-1): an overflow is an error, never a wrap. */
 bool num_parse(const char *word, unsigned long long *out);
 
 /* "EINVAL" <-> 22.  Unknown names give -1 / NULL. */

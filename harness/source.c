@@ -123,6 +123,32 @@ bool source_one(const char *dir, const char *prefix, const char *name, struct sr
 	return false;
 }
 
+static void add_stem(const char *name, const char *suffix, char (*stems)[32], int max, int *n)
+{
+	size_t len = strlen(name), sl = strlen(suffix);
+	if (*n < max && name[0] != '.' && ends_with(name, suffix) && len - sl < 32 && len > sl)
+		snprintf(stems[(*n)++], 32, "%.*s", (int)(len - sl), name);
+}
+
+int source_stems(const char *dir, const char *prefix, const char *suffix, char (*stems)[32], int max)
+{
+	int n = 0;
+	if (dir) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			add_stem(e->d_name, suffix, stems, max, &n);
+		if (d)
+			closedir(d);
+		return n;
+	}
+	size_t total = &embedded_count ? embedded_count : 0, pl = strlen(prefix);
+	for (size_t i = 0; i < total; i++)
+		if (strncmp(embedded_files[i].path, prefix, pl) == 0 && !strchr(embedded_files[i].path + pl, '/'))
+			add_stem(embedded_files[i].path + pl, suffix, stems, max, &n);
+	return n;
+}
+
 void srcfiles_free(struct srcfile *f, int n)
 {
 	for (int i = 0; i < n; i++) {

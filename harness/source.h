@@ -26,6 +26,10 @@ int source_embedded(const char *prefix, const char *suffix, struct srcfile **out
 bool source_disk(const char *path, const char *suffix, struct srcfile **out, int *n, struct diag *d);
 /* One named file: from dir if dir is set, else from the embedded set. */
 bool source_one(const char *dir, const char *prefix, const char *name, struct srcfile *out);
+/* The stems of the files ending in suffix (linux for linux.expected) in
+ * dir, or in the embedded set under prefix when dir is NULL: at most max,
+ * each shorter than 32 bytes (longer names are left out). */
+int source_stems(const char *dir, const char *prefix, const char *suffix, char (*stems)[32], int max);
 void srcfiles_free(struct srcfile *f, int n);
 
 #endif

@@ -1,6 +1,7 @@
 #include "version.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,12 @@ bool kver_parse(const char *s, struct kver *out)
 		if (!isdigit((unsigned char)*s))
 			return i > 0;
 		char *end;
-		out->v[i] = (int)strtol(s, &end, 10);
+		errno = 0;
+		long v = strtol(s, &end, 10);
+		/* a part that does not fit would wrap and compare wrongly */
+		if (errno || v > KVER_PART_MAX)
+			return false;
+		out->v[i] = (int)v;
 		s = end;
 		if (*s != '.')
 			return true;
@@ -63,9 +69,14 @@ static bool parse_cmp(const char *s, size_t len, struct qualifier *q)
 		return false;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
-	for (size_t i = 0; i < len; i++)
+	/* strictly 1 to 3 dot-separated numbers: 5..1 and 5.1.2.3 are typos */
+	int dots = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (tmp[i] == '.' && (i == 0 || tmp[i - 1] == '.' || i + 1 == len || ++dots > 2))
+			return false;
 		if (!isdigit((unsigned char)tmp[i]) && tmp[i] != '.')
 			return false;
+	}
 	q->cmp[q->ncmp].op = op;
 	if (!kver_parse(tmp, &q->cmp[q->ncmp].ver))
 		return false;
@@ -149,6 +160,31 @@ unsigned long long caps_effective(void)
 	return (unsigned long long)data[0].effective | (unsigned long long)data[1].effective << 32;
 }
 
+/* Whether some kernel version satisfies every comparison of q: a range
+ * such as >=7.0,<5.0 would never hold, and a line that never holds is a
+ * mistake, not an expectation. */
+static bool range_possible(const struct qualifier *q)
+{
+	struct kver lo = {{0, 0, 0}}, hi = {{KVER_PART_MAX, KVER_PART_MAX, KVER_PART_MAX}};
+	bool lo_open = false, hi_open = false;
+	for (int i = 0; i < q->ncmp; i++) {
+		const struct kver *v = &q->cmp[i].ver;
+		int op = q->cmp[i].op;
+		if (op == '>' || op == 'g' || op == '=') {
+			int c = kver_cmp(v, &lo);
+			if (c > 0 || (c == 0 && op == '>'))
+				lo = *v, lo_open = op == '>';
+		}
+		if (op == '<' || op == 'l' || op == '=') {
+			int c = kver_cmp(v, &hi);
+			if (c < 0 || (c == 0 && op == '<'))
+				hi = *v, hi_open = op == '<';
+		}
+	}
+	int c = kver_cmp(&lo, &hi);
+	return c < 0 || (c == 0 && !lo_open && !hi_open);
+}
+
 bool qualifier_parse(const char *w, struct qualifier *q, char *why, size_t n)
 {
 	*q = (struct qualifier){.cap = -1};
@@ -181,10 +217,19 @@ bool qualifier_parse(const char *w, struct qualifier *q, char *why, size_t n)
 	while (*s) {
 		size_t len = strcspn(s, ",");
 		if (!parse_cmp(s, len, q)) {
-			snprintf(why, n, "'%s': expected TARGET, TARGET<VER, TARGET>=VER,<VER, root or user", w);
+			snprintf(why, n,
+				 "'%s': expected TARGET, TARGET<VER, TARGET>=VER,<VER (VER: 1 to 3 numbers up to %d, like 5.10.102), root or user", w, KVER_PART_MAX);
 			return false;
 		}
 		s += len + (s[len] == ',');
+		if (s[-1] == ',' && !*s) {
+			snprintf(why, n, "'%s': a range ends with a comma", w);
+			return false;
+		}
+	}
+	if (!range_possible(q)) {
+		snprintf(why, n, "'%s': no kernel version is in this range", w);
+		return false;
 	}
 	return true;
 }

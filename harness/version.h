@@ -7,11 +7,16 @@
 
 #include "util.h"
 
+/* The largest number one part of a version may have: larger parts are
+ * refused rather than wrapped. */
+#define KVER_PART_MAX 999999
+
 struct kver {
 	int v[3];
 };
 
-/* "6.18.44-fc-v595" -> 6.18.44.  False when it does not start with a number. */
+/* "6.18.44-fc-v595" -> 6.18.44.  False when it does not start with a number
+ * or a part is larger than KVER_PART_MAX. */
 bool kver_parse(const char *s, struct kver *out);
 int kver_cmp(const struct kver *a, const struct kver *b);
 void kver_format(const struct kver *k, char *buf, size_t n);

@@ -62,6 +62,12 @@ Test(version, rejects_malformed)
 	cr_assert_not(qualifier_parse("linux<", &q, why, sizeof why));
 	cr_assert_not(qualifier_parse("linux<3.x", &q, why, sizeof why));
 	cr_assert_not(qualifier_parse("linux~3", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("linux>=7.0,<5.0", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("linux>5.4,<5.4", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("linux=5.4,<5.4", &q, why, sizeof why));
+	cr_assert(qualifier_parse("linux>=5.4,<=5.4", &q, why, sizeof why), "%s", why);
+	cr_assert_not(qualifier_parse("linux<4294967297.0", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("linux<5..1", &q, why, sizeof why));
 	cr_assert_not(qualifier_like("blocks"));
 	cr_assert_not(qualifier_like("EINVAL"));
 	cr_assert(qualifier_like("linux<3.10"));
