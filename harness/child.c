@@ -153,6 +153,8 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL); /* the harness catches it; a case sees the default */
 	sigrec_init();
 	/* the report is the harness's stdout: a case writing to fd 1 or 2
 	 * (or flooding it) must not reach it */

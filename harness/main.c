@@ -1,6 +1,7 @@
 /* splicecheck: conformance tests for vmsplice(2), splice(2) and tee(2).
  * Parses the command line, loads cases and expectations, runs, reports. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "bless.h"
 #include "calls.h"
 #include "kinds.h"
+#include "names.h"
 #include "case_parse.h"
 #include "detect.h"
 #include "expect.h"
@@ -27,6 +29,10 @@
 #include "version.h"
 
 #define EXIT_BAD_INPUT 2
+/* The run could not be done here: the environment lacks what the selected
+ * cases need (preflight), or the report could not be written.  Never 0 or
+ * 1: nothing was judged. */
+#define EXIT_ENV 3
 
 struct options {
 	const char *command; /* run, list, reference, seccomp-bpf */
@@ -75,7 +81,9 @@ static void usage(FILE *f)
 	      "      --trace          every call as strace shows it (real fds, addresses, data) on stderr\n"
 	      "  -q, --quiet          do not say which target and kernel were chosen\n"
 	      "  -h, --help\n"
-	      "exit status: 0 all as expected, 1 an outcome differs, 2 bad input or usage\n",
+	      "exit status: 0 all as expected, 1 an outcome differs (or a case is BROKEN), 2 bad input or\n"
+	      "  usage (also: a selection that matches no case), 3 the environment lacks what the cases need\n"
+	      "  or the report could not be written, 128+N stopped by signal N (cases killed, scratch removed)\n",
 	      f);
 }
 
@@ -114,7 +122,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	opterr = 0;
 	int c;
 	long long v;
-	while ((c = getopt_long(argc, argv, "f:t:j:vqh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:t:j:vqh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (o->nfilters == 32)
@@ -154,10 +162,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_TRACE: o->trace = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
+		case ':': /* an option that takes a value came last, without one */
+			for (int i = 0; longs[i].name; i++)
+				if (longs[i].val == optopt && optopt >= 256)
+					return bad_usage("option --%s needs a value", longs[i].name);
+			if (optopt > 0 && optopt < 256)
+				return bad_usage("option -%s needs a value", (char[]){(char)optopt, 0});
+			return bad_usage("option %s needs a value", argv[optind - 1]);
 		default:
-			if (optopt)
-				return bad_usage("option -%c: unknown, or its argument is missing", (char[]){(char)optopt, 0});
-			return bad_usage("unknown option or missing argument: %s", argv[optind - 1]);
+			/* optopt is the short option getopt did not know; for a long
+			 * one it is 0 and the word is in argv */
+			if (optopt > ' ' && optopt < 127)
+				return bad_usage("unknown option -%s", (char[]){(char)optopt, 0});
+			return bad_usage("unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
@@ -185,7 +202,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if ((o->seccomp || o->expect_seccomp) && o->bless)
 		return bad_usage("--bless records the base target: not with a seccomp profile%s", "");
 	if (!report_format_by_name(o->format))
-		return bad_usage("--format %s: expected text, tap, json or junit", o->format);
+		return bad_usage("--format '%s': expected text, tap, json or junit", o->format);
 	return 0;
 }
 
@@ -234,6 +251,7 @@ static bool selected(const struct options *o, const struct tcase *c)
 }
 
 struct run_state {
+	int write_errno; /* the report could not be written: why */
 	const struct suite *s;
 	const struct expset *exp;
 	const struct target_env *env;
@@ -263,6 +281,45 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 	report_case(st->rep, c, res, over ? &overlaid : e);
 	if (over)
 		overlay_free(&overlaid);
+	/* a report nobody can read (EPIPE, ENOSPC, /dev/full) is not a pass:
+	 * stop the run now rather than judge cases no one will see */
+	if (ferror(st->rep->out) && !st->write_errno) {
+		st->write_errno = errno ? errno : EIO;
+		run_stop(SIGPIPE);
+	}
+}
+
+/* A standard fd the harness was started without would be handed to the
+ * first file it opens (a result pipe, a scratch file), and the report or
+ * messages would go there.  False when stdout is closed: there is nowhere
+ * to write the report. */
+static bool standard_fds_open(void)
+{
+	bool out_open = fcntl(1, F_GETFD) >= 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+	return out_open;
+}
+
+/* Nothing selected is not a pass: a misspelt --filter or --tag in a CI job
+ * would stay green for ever. */
+static bool nothing_selected(const struct options *o)
+{
+	struct sbuf b = {0};
+	for (int i = 0; i < o->nfilters; i++)
+		sb_printf(&b, " --filter '%s'", o->filters[i]);
+	for (int i = 0; i < o->ntags; i++)
+		sb_printf(&b, " --tag '%s'", o->tags[i]);
+	fprintf(stderr, "splicecheck: no case matches%s (splicecheck list names them)\n", b.s ? b.s : "");
+	sb_free(&b);
+	return true;
 }
 
 /* The fixture kinds and calls the tables hold, for the case-writing guide
@@ -319,22 +376,35 @@ static int write_repro(const struct suite *s, const struct expset *exp, const st
 	return fflush(stdout) == 0 ? 0 : EXIT_BAD_INPUT;
 }
 
-static void list_cases(const struct suite *s, const struct options *o)
+static int list_cases(const struct suite *s, const struct options *o)
 {
+	int n = 0;
 	for (int i = 0; i < s->n; i++) {
 		const struct tcase *c = &s->cases[i];
 		if (!selected(o, c))
 			continue;
+		n++;
 		printf("%-48s %s:%d", c->name, c->file, c->line);
 		for (int j = 0; j < c->ncovers; j++)
 			printf(" %s", c->covers[j]);
 		putchar('\n');
 	}
+	if (n == 0 && nothing_selected(o))
+		return EXIT_BAD_INPUT;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "splicecheck: cannot write the list: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = {0};
+	if (!standard_fds_open()) {
+		fprintf(stderr, "splicecheck: stdout is closed: there is nowhere to write the report\n");
+		return EXIT_ENV;
+	}
 	int rc = parse_options(argc, argv, &o);
 	if (rc)
 		return rc;
@@ -355,10 +425,10 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	if (strcmp(o.command, "list") == 0) {
-		list_cases(&s, &o);
+		rc = list_cases(&s, &o);
 		suite_free(&s);
 		srcfiles_free(files, nfiles);
-		return 0;
+		return rc;
 	}
 
 	char target[32], why[256];
@@ -419,6 +489,14 @@ int main(int argc, char **argv)
 	for (int i = 0; i < s.n; i++)
 		if (selected(&o, &s.cases[i]))
 			order[n++] = i;
+	if (n == 0 && nothing_selected(&o)) {
+		xfree(order);
+		expect_free(&exp);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		sc_profile_free(profile);
+		return EXIT_BAD_INPUT;
+	}
 	struct report rep = {.fmt = report_format_by_name(o.format), .out = stdout, .verbose = o.verbose,
 			     .target = target, .kernel = kernel, .ncases = n};
 	struct run_state st = {.s = &s, .exp = &exp, .env = &env, .rep = &rep};
@@ -429,14 +507,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "splicecheck: --trace: cannot make the trace file: %s\n", strerror(errno));
 	report_begin(&rep);
 	int stopped = run_cases(&s, order, n, &o.run, on_case_done, &st);
-	if (stopped == 0)
+	if (stopped == 0) {
 		report_end(&rep);
-	if (stopped == 0 && o.bless && !bless_write(o.bless, &exp, &s, st.seen, st.matched))
+		if ((fflush(stdout) != 0 || ferror(stdout)) && !st.write_errno)
+			st.write_errno = errno ? errno : EIO;
+	}
+	if (stopped == SIGPIPE && !st.write_errno)
+		st.write_errno = EPIPE;
+	if (stopped == 0 && !st.write_errno && o.bless && !bless_write(o.bless, &exp, &s, st.seen, st.matched))
 		stopped = -1;
-	rc = stopped > 0 ? 128 + stopped : stopped < 0 ? EXIT_BAD_INPUT : (rep.failed || rep.broken) ? 1 : 0;
-	if (stopped > 0)
-		fprintf(stderr, "splicecheck: stopped by %s after %d of %d cases; cleaned up\n",
-			stopped == SIGINT ? "SIGINT" : "SIGTERM", rep.index, n);
+	rc = st.write_errno ? EXIT_ENV
+	     : stopped > 0  ? 128 + stopped
+	     : stopped < 0  ? EXIT_BAD_INPUT
+	     : (rep.failed || rep.broken) ? 1 : 0;
+	if (st.write_errno)
+		fprintf(stderr, "splicecheck: cannot write the report: %s; stopped after %d of %d cases, cleaned up\n",
+			strerror(st.write_errno), rep.index, n);
+	else if (stopped > 0)
+		fprintf(stderr, "splicecheck: stopped by %s after %d of %d cases; cleaned up\n", signal_name(stopped),
+			rep.index, n);
 	for (int i = 0; st.seen && i < s.n; i++)
 		xfree(st.seen[i]);
 	xfree(st.seen);

@@ -49,6 +49,14 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_stop(int sig) { stop_signal = sig; }
 
+void run_stop(int why) { stop_signal = why; }
+
+/* What stops a run: an interrupt, and a report nobody reads any more
+ * (SIGPIPE: `splicecheck | head -1`), after which the cases are killed
+ * and the scratch directory removed as for SIGINT. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NSTOP (sizeof stop_signals / sizeof *stop_signals)
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st, (void)flag, (void)ftw;
@@ -413,10 +421,10 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	r.finished = xcalloc((size_t)r.window, sizeof *r.finished);
 	struct slot *slots = xcalloc((size_t)jobs, sizeof *slots);
 	struct pollfd *pfd = xcalloc((size_t)jobs, sizeof *pfd);
-	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
+	struct sigaction sa = {.sa_handler = on_stop}, old_sa[NSTOP];
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &sa, &old_sa[i]);
 	stop_signal = 0;
 	int next = 0, running = 0, rc = 0;
 	while (!stop_signal && (next < n || running > 0)) {
@@ -479,8 +487,8 @@ out:
 		remove_tree(r.root);
 	if (r.tmpfs_root[0])
 		remove_tree(r.tmpfs_root);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &old_sa[i], NULL);
 	xfree(r.res);
 	xfree(r.finished);
 	xfree(slots);

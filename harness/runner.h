@@ -18,7 +18,12 @@ struct run_opts {
  * case before it are done. */
 typedef void (*case_done_fn)(int case_idx, struct case_result *r, void *arg);
 
-/* Returns 0, or the signal number (SIGINT, SIGTERM) that stopped the run;
+/* Asks the run under way to stop as if by signal `why` (a report that
+ * cannot be written): called from a case_done_fn. */
+void run_stop(int why);
+
+/* Returns 0, or the signal number (SIGINT, SIGTERM, SIGHUP, SIGPIPE) that
+ * stopped the run, or what run_stop was given;
  * either way every child is reaped and the scratch directory removed.
  * Returns -1 with a message on stderr when the run could not start. */
 int run_cases(const struct suite *s, const int *order, int n, const struct run_opts *o, case_done_fn done,

@@ -82,3 +82,91 @@ def test_numbers_that_overflow_are_errors(run, tmp_path, expr):
 def test_kernel_version_that_overflows_is_refused(run):
     proc = run("--kernel", "99999999999.1")
     assert proc.returncode == 2 and "--kernel" in proc.stderr
+
+
+# --- 2. nothing run is not a pass
+
+@pytest.mark.parametrize("args", [["--filter", "no.such.*"], ["--tag", "CVE-0000-0000"], ["list", "--filter", "nope"]])
+def test_a_selection_matching_no_case_fails(run, args):
+    proc = run(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "no case matches" in proc.stderr
+    assert "0 passed" not in proc.stdout
+
+
+def processes_of(exe):
+    """Pids of live (not zombie) processes running this binary."""
+    pids = []
+    for p in pathlib.Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            if os.readlink(p / "exe") == str(exe) and (p / "stat").read_text().split(") ")[1][0] != "Z":
+                pids.append(int(p.name))
+        except OSError:
+            pass
+    return pids
+
+
+@pytest.fixture
+def own_binary(tmp_path):
+    """A copy of the harness only this test runs, so its processes can be
+    told from any other run's."""
+    exe = tmp_path / "bin" / "splicecheck"
+    exe.parent.mkdir()
+    shutil.copy(binary(), exe)
+    return exe
+
+
+def test_json_piped_into_head_leaves_no_process_and_no_scratch(tmp_path, own_binary):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    proc = subprocess.run(["bash", "-c", f"set -o pipefail; '{own_binary}' --format json | head -1"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.stdout.count("\n") == 1 and json.loads(proc.stdout)
+    assert proc.returncode == 3, proc.stderr
+    assert "cannot write the report: Broken pipe" in proc.stderr
+    time.sleep(0.2)
+    assert processes_of(own_binary) == []
+    assert list(scratch.iterdir()) == []
+
+
+def test_report_on_a_full_device_fails(run):
+    with open("/dev/full", "w") as full:
+        env = dict(os.environ, TMPDIR=str(run.scratch))
+        proc = subprocess.run([binary(), "-q"], stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert proc.returncode == 3
+    assert "No space left on device" in proc.stderr
+    assert list(run.scratch.iterdir()) == []
+
+
+def test_closed_stdout_fails(run):
+    env = dict(os.environ, TMPDIR=str(run.scratch))
+    proc = subprocess.run(["bash", "-c", f"'{binary()}' -q >&-"], stderr=subprocess.PIPE, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 3
+    assert "stdout is closed" in proc.stderr
+
+
+def test_closed_stdin_and_stderr_do_not_capture_the_report(run):
+    env = dict(os.environ, TMPDIR=str(run.scratch))
+    proc = subprocess.run(["bash", "-c", f"'{binary()}' -q --filter 'vmsplice.gift.*' <&- 2>&-"],
+                          stdout=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert proc.returncode == 0
+    assert SUMMARY.search(proc.stdout).group(2) == "0"
+
+
+# --- 6. small messages
+
+@pytest.mark.parametrize("args,what", [
+    (["-x"], "unknown option -x"),
+    (["--format"], "option --format needs a value"),
+    (["--seccomp"], "option --seccomp needs a value"),
+    (["-j"], "option -j needs a value"),
+    (["--frobnicate"], "unknown option --frobnicate"),
+])
+def test_option_messages_name_the_option(run, args, what):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[0] == f"splicecheck: {what}"
