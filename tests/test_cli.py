@@ -183,7 +183,7 @@ def test_malformed_expected_file_names_file_line_and_exits_2(run, tmp_path, text
 
 @pytest.mark.parametrize("args,what", [
     (["--frobnicate"], "--frobnicate"),
-    (["--format", "xml"], "--format xml"),
+    (["--format", "xml"], "--format 'xml'"),
     (["-j", "0"], "--jobs 0"),
     (["explode"], "unknown command 'explode'"),
     (["--cases", "/nonexistent/dir"], "/nonexistent/dir"),
