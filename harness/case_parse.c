@@ -161,6 +161,8 @@ static bool parse_step(struct tcase *c, const struct call *call, const struct wo
 	if (w->n - 1 != want)
 		return diag_at(d, file, line, "%s takes %d argument%s (%s), got %d", call->name, want, want == 1 ? "" : "s",
 			       call->summary, w->n - 1);
+	if (c->nsteps == MAX_CASE_STEPS)
+		return diag_at(d, file, line, "case %s has more than %d steps", c->name, MAX_CASE_STEPS);
 	c->steps = xrealloc(c->steps, sizeof *c->steps * (size_t)(c->nsteps + 1));
 	struct step *s = &c->steps[c->nsteps++];
 	*s = (struct step){.call = call, .line = line, .nargs = call->nargs};
@@ -231,23 +233,22 @@ struct parse_state {
 static int parse_case_line(void *ctx, int lineno, const struct words *wp, struct diag *d)
 {
 	struct parse_state *ps = ctx;
-	const struct words w = *wp;
 	const char *file = ps->file;
 	struct suite *s = ps->s;
-	const char *kw = w.w[0];
+	const char *kw = wp->w[0];
 	if (strcmp(kw, "case") == 0) {
 		if (!finish_case(ps->cur, d))
 			return LEX_ERROR;
-		if (w.n != 2 || !valid_name(w.w[1]))
+		if (wp->n != 2 || !valid_name(wp->w[1]))
 			return diag_at(d, file, lineno, "expected 'case NAME' (letters, digits, '.', '_', '-')"), LEX_ERROR;
-		int prev = suite_find(s, w.w[1]);
+		int prev = suite_find(s, wp->w[1]);
 		if (prev >= 0)
-			return diag_at(d, file, lineno, "case %s is already defined at %s:%d", w.w[1], s->cases[prev].file,
+			return diag_at(d, file, lineno, "case %s is already defined at %s:%d", wp->w[1], s->cases[prev].file,
 				       s->cases[prev].line),
 			       LEX_ERROR;
 		s->cases = xrealloc(s->cases, sizeof *s->cases * (size_t)(s->n + 1));
 		ps->cur = &s->cases[s->n];
-		*ps->cur = (struct tcase){.name = xstrdup(w.w[1]), .file = file, .line = lineno};
+		*ps->cur = (struct tcase){.name = xstrdup(wp->w[1]), .file = file, .line = lineno};
 		index_add(s, s->n);
 		s->n++;
 		return LEX_NEXT;
@@ -260,11 +261,11 @@ static int parse_case_line(void *ctx, int lineno, const struct words *wp, struct
 	bool ok;
 	if (strcmp(kw, "covers") == 0 || strcmp(kw, "tags") == 0 || strcmp(kw, "needs") == 0 ||
 	    strcmp(kw, "timeout") == 0)
-		ok = parse_header(cur, &w, file, lineno, d);
+		ok = parse_header(cur, wp, file, lineno, d);
 	else if ((k = kind_by_name(kw)))
-		ok = parse_fixture(cur, k, &w, file, lineno, d);
+		ok = parse_fixture(cur, k, wp, file, lineno, d);
 	else if ((call = call_by_name(kw)))
-		ok = parse_step(cur, call, &w, file, lineno, d);
+		ok = parse_step(cur, call, wp, file, lineno, d);
 	else
 		ok = diag_at(d, file, lineno, "'%s' is neither a fixture kind, a call nor covers/tags/needs/timeout "
 				"(see docs/writing-cases.md)", kw);

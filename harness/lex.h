@@ -6,7 +6,9 @@
 
 #include "util.h"
 
-#define LEX_MAX_WORDS 32
+/* An expected line is a case name, one outcome per step and up to
+ * MAX_QUALS qualifiers: this bound leaves room for MAX_CASE_STEPS steps. */
+#define LEX_MAX_WORDS 1024
 
 struct words {
 	int n;

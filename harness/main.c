@@ -458,6 +458,18 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	env.chain = exp.chain;
+	/* where the outcomes are really seen: the running kernel, whatever
+	 * --kernel judges against (bless writes only lines that hold here) */
+	struct target_env seen_env = env;
+	if (!kver_parse(running, &seen_env.kernel))
+		seen_env.kernel = env.kernel;
+	if (o.bless && !bless_check_target(o.bless, &exp, target, &d)) {
+		fprintf(stderr, "splicecheck: %s\n", d.msg);
+		expect_free(&exp);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		return EXIT_BAD_INPUT;
+	}
 	if (strcmp(o.command, "repro") == 0) {
 		rc = write_repro(&s, &exp, &env, &o, target, kernel);
 		expect_free(&exp);
@@ -514,7 +526,8 @@ int main(int argc, char **argv)
 	}
 	if (stopped == SIGPIPE && !st.write_errno)
 		st.write_errno = EPIPE;
-	if (stopped == 0 && !st.write_errno && o.bless && !bless_write(o.bless, &exp, &s, st.seen, st.matched))
+	if (stopped == 0 && !st.write_errno && o.bless &&
+	    !bless_write(o.bless, &exp, &s, st.seen, st.matched, &seen_env, target))
 		stopped = -1;
 	rc = st.write_errno ? EXIT_ENV
 	     : stopped > 0  ? 128 + stopped

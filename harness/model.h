@@ -10,6 +10,10 @@ struct kind;
 struct call;
 
 #define MAX_ARGS 6
+/* Steps in one case: checked when the case is read, so that its expected
+ * line (name, outcomes, qualifiers) always fits in one line the expected
+ * file parser reads (LEX_MAX_WORDS) and bless never writes one it refuses. */
+#define MAX_CASE_STEPS 1000
 #define MAX_ENDS 4
 
 /* Where a pointer argument points: into a buffer fixture, or at one of

@@ -170,3 +170,53 @@ def test_option_messages_name_the_option(run, args, what):
     proc = run(*args)
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[0] == f"splicecheck: {what}"
+
+
+# --- 4. bless is safe
+
+def test_bless_refuses_another_targets_file(run, tmp_path):
+    target = tmp_path / "gvisor.expected"
+    shutil.copy(ROOT / "expected" / "gvisor.expected", target)
+    before = target.read_text()
+    d = suite(tmp_path, extra={"gvisor.expected": "inherit linux\n"})
+    proc = run(*on(d), "--bless", str(d / "expected" / "gvisor.expected"))
+    assert proc.returncode == 2 and "target 'gvisor''s file" in proc.stderr
+    # by content too: a file that inherits another target is not linux's
+    other = tmp_path / "renamed.expected"
+    other.write_text(before)
+    proc = run(*on(d), "--bless", str(other))
+    assert proc.returncode == 2 and "inherits linux" in proc.stderr
+    assert other.read_text() == before
+
+
+def test_bless_with_another_kernel_keeps_lines_that_do_not_hold_here(run, tmp_path):
+    """Judged as 5.10.0 on this (newer) kernel: the ranged lines for old
+    kernels, the Dirty Pipe record among them, must stay as they are."""
+    out = tmp_path / "linux.expected"
+    shutil.copy(ROOT / "expected" / "linux.expected", out)
+    proc = run("--cases", str(ROOT / "cases"), "--expected", str(ROOT / "expected"), "--kernel", "5.10.0",
+               "--bless", str(out))
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert out.read_text() == (ROOT / "expected" / "linux.expected").read_text()
+    assert "bless: kept" in proc.stderr and "linux>=5.8,<5.10.102" in proc.stderr
+
+
+def test_bless_prints_the_lines_it_changes(run, tmp_path):
+    d = suite(tmp_path, expected='t.write 5 4:"hell"\nt.closed EBADF\n')
+    proc = run(*on(d), "--bless", str(d / "expected" / "linux.expected"))
+    assert proc.returncode == 1
+    assert re.search(r'^bless: -1 +t\.write 5 4:"hell"$', proc.stderr, re.M), proc.stderr
+    assert re.search(r'^bless: \+1 +t\.write +5 5:"hello"$', proc.stderr, re.M), proc.stderr
+    assert run(*on(d)).returncode == 0
+
+
+def test_a_case_with_many_steps_blesses_to_a_file_that_reads_back(run, tmp_path):
+    steps = '  write p.w "x"\n' * 40
+    d = suite(tmp_path, cases="case t.many\n  pipe p\n" + steps, expected="")
+    proc = run(*on(d), "--bless", str(d / "expected" / "linux.expected"))
+    assert proc.returncode == 1, proc.stderr
+    again = run(*on(d))
+    assert again.returncode == 0, again.stderr
+    too_many = suite(tmp_path, cases="case t.many\n  pipe p\n" + '  write p.w "x"\n' * 1001, expected="")
+    proc = run(*on(too_many))
+    assert proc.returncode == 2 and "t.case:1003: " in proc.stderr and "more than 1000 steps" in proc.stderr
