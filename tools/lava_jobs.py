@@ -1,0 +1,462 @@
+#!/usr/bin/python3
+"""LAVA jobs: one qemu job per kernel (and architecture) running splicecheck.
+
+For each kernel (a Debian kernel series resolved and downloaded the way the
+kernel matrix does it, or a local vmlinuz) write DIR/ARCH/KERNEL/vmlinuz and a
+LAVA job, DIR/splicecheck-KERNEL-ARCH.yaml: a `qemu` device-type job that
+boots the kernel with a ramdisk of busybox and the static harness
+(DIR/ARCH/splicecheck-ramdisk.cpio.gz, built with the matrix's cpio writer),
+has LAVA append its test overlay to that ramdisk, and runs the test
+definition ci/lava/splicecheck.yaml (inline, or from a git repository).
+Each splicecheck case becomes one LAVA test case.
+
+Stdlib plus PyYAML (python3-yaml) only.  Entry point: tools/lava-jobs.
+ci/lava-local runs a generated job through lava-run; docs/lava.md says how a
+lab submits them.
+"""
+
+import argparse
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matrix  # noqa: E402
+
+try:
+    import yaml
+except ImportError:  # reported by main(); the module stays importable
+    yaml = None
+
+REPO = matrix.REPO
+TESTDEF = os.path.join(REPO, "ci", "lava", "splicecheck.yaml")
+RAMDISK_INIT = os.path.join(REPO, "ci", "lava", "ramdisk-init")
+RAMDISK_NAME = "splicecheck-ramdisk.cpio.gz"
+# The shell prompt ci/lava/ramdisk-init sets; the job's boot action waits for it.
+PROMPT = "splicecheck# "
+HARNESS_IN_RAMDISK = "/usr/bin/splicecheck"
+
+# One entry per architecture a job can be written for.  `lava_arch` is the
+# `arch` of the job context, which the lab's qemu.jinja2 device-type template
+# turns into the qemu binary and machine options; `qemu`, `options` and
+# `console` are what a rendered device description (device_yaml) holds for
+# it.  Only amd64 is proved here (ci/lava-local); the others need the static
+# harness and busybox built for them (--harness ARCH=PATH, --busybox ARCH=PATH)
+# and that architecture's Debian kernel flavour.
+ARCHES = {
+    "amd64": {"lava_arch": "amd64", "qemu": "qemu-system-x86_64",
+              "console": "ttyS0", "flavour": "cloud-amd64", "options": []},
+    "arm64": {"lava_arch": "arm64", "qemu": "qemu-system-aarch64",
+              "console": "ttyAMA0", "flavour": "cloud-arm64",
+              "options": ["-cpu cortex-a57", "-machine virt"]},
+    "ppc64el": {"lava_arch": "ppc64", "qemu": "qemu-system-ppc64",
+                "console": "hvc0", "flavour": "powerpc64le",
+                "options": ["-machine pseries"]},
+    "s390x": {"lava_arch": "s390x", "qemu": "qemu-system-s390x",
+              "console": "ttysclp0", "flavour": "s390x", "options": []},
+}
+DEFAULT_ARCH = "amd64"
+
+# Timeouts sized for TCG on a loaded worker.  Under TCG on two busy cores
+# the 6.1 cloud kernel boots to the prompt in about 10 s and the suite runs in
+# about 20 s; LAVA's per-case signals add a few more.  Ten times that, and
+# more for the download and overlay of a lab fetching over the network.
+TIMEOUTS = {"job": 45, "deploy": 10, "boot": 5, "test": 25, "action": 10,
+            "connection": 5}
+
+
+class UsageError(Exception):
+    pass
+
+
+def kernel_args(console):
+    """The kernel command line: the console LAVA talks to, our init, no
+    reboot loop after a panic (LAVA sees the panic and ends the job)."""
+    return "console=%s,115200 rdinit=/init panic=-1 random.trust_cpu=on" % console
+
+
+def build_ramdisk(harness, busybox=matrix.BUSYBOX, init=RAMDISK_INIT):
+    """gzip'd newc cpio: /init (ci/lava/ramdisk-init), /bin/busybox, the
+    static harness as /usr/bin/splicecheck.  LAVA unpacks it, adds its
+    overlay (/lava-JOBID with the test definition) and packs it again."""
+    c = matrix.Cpio()
+    for d in ("bin", "dev", "proc", "sys", "tmp", "root", "etc", "usr", "usr/bin"):
+        c.dir(d)
+    with open(busybox, "rb") as f:
+        c.file("bin/busybox", f.read(), 0o755)
+    c.symlink("bin/sh", "busybox")
+    with open(harness, "rb") as f:
+        c.file(HARNESS_IN_RAMDISK.lstrip("/"), f.read(), 0o755)
+    with open(init, "rb") as f:
+        c.file("init", f.read(), 0o755)
+    c.file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
+    c.file("etc/group", b"root:x:0:\n")
+    # mtime 0: the same inputs give the same bytes (a lab can cache by hash)
+    return gzip.compress(c.finish(), compresslevel=6, mtime=0)
+
+
+def load_testdef(path=TESTDEF):
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+def testdef_params(filter_glob=None, harness_args=()):
+    params = {}
+    if filter_glob:
+        params["FILTER"] = filter_glob
+    if harness_args:
+        bad = [a for a in harness_args if "'" in a or " " in a]
+        if bad:
+            raise UsageError("--harness-arg %r: LAVA passes ARGS inside single quotes "
+                             "and splits it on spaces" % bad[0])
+        params["ARGS"] = " ".join(harness_args)
+    return params
+
+
+def test_definition(params, git=None, revision=None):
+    """The test action's definition: the test definition inline (with the
+    parameters as its defaults: LAVA's schema allows no parameters beside an
+    inline one) or from a git repository holding this tree."""
+    if git:
+        d = {"from": "git", "repository": git, "path": "ci/lava/splicecheck.yaml",
+             "name": "splicecheck"}
+        if revision:
+            d["revision"] = revision
+        if params:
+            d["parameters"] = dict(params)
+        return d
+    td = load_testdef()
+    td["params"] = dict(td.get("params") or {}, **params)
+    return {"from": "inline", "repository": td, "path": "inline/splicecheck.yaml",
+            "name": "splicecheck"}
+
+
+def minutes(n):
+    return {"minutes": n}
+
+
+def job(kernel, arch, kernel_url, ramdisk_url, definition, no_kvm=False,
+        priority="medium", visibility="public", tags=(), device_type="qemu",
+        timeouts=None):
+    """One LAVA job (a dict) for `kernel` (matrix.fetch_kernel's dict, or one
+    with label/version) on `arch`."""
+    t = dict(TIMEOUTS, **(timeouts or {}))
+    a = ARCHES[arch]
+    context = {"arch": a["lava_arch"]}
+    if no_kvm:
+        context["no_kvm"] = True
+    label = kernel["label"]
+    version = kernel.get("version") or label
+    j = {
+        "device_type": device_type,
+        "job_name": "splicecheck %s %s" % (version, arch),
+        "timeouts": {"job": minutes(t["job"]), "action": minutes(t["action"]),
+                     "connection": minutes(t["connection"])},
+        "priority": priority,
+        "visibility": visibility,
+        "context": context,
+        "metadata": {"splicecheck.kernel": str(label),
+                     "splicecheck.kernel-version": str(version),
+                     "splicecheck.arch": arch},
+        "actions": [
+            {"deploy": {
+                "timeout": minutes(t["deploy"]),
+                "to": "tmpfs",
+                "os": "oe",
+                "images": {
+                    "kernel": {
+                        "image_arg": '-kernel {kernel} -append "%s"'
+                                     % kernel_args(a["console"]),
+                        "url": kernel_url},
+                    "ramdisk": {
+                        "image_arg": "-initrd {ramdisk}",
+                        "url": ramdisk_url,
+                        "compression": "gz",
+                        "format": "cpio.newc",
+                        "overlays": {"lava": True}},
+                }}},
+            {"boot": {
+                "timeout": minutes(t["boot"]),
+                "method": "qemu",
+                "media": "tmpfs",
+                "prompts": [PROMPT]}},
+            {"test": {
+                "timeout": minutes(t["test"]),
+                "definitions": [definition]}},
+        ],
+    }
+    if kernel.get("package"):
+        j["metadata"]["splicecheck.kernel-package"] = "%s %s" % (
+            kernel["package"], kernel.get("debversion") or "")
+    if tags:
+        j["tags"] = list(tags)
+    return j
+
+
+def device_yaml(arch=DEFAULT_ARCH, memory=512, no_kvm=True):
+    """A device description for `lava-run --device`, as a LAVA server would
+    render it from its qemu.jinja2 device-type template for this arch (the
+    parts a tmpfs deploy and qemu boot read)."""
+    a = ARCHES[arch]
+    options = list(a["options"])
+    if not no_kvm and not options:
+        options += ["-cpu host", "-enable-kvm"]
+    options += ["-nographic", "-net none", "-m %d" % memory, "-monitor none",
+                "-no-reboot"]
+    return {
+        "device_type": "qemu",
+        "available_architectures": sorted({x["lava_arch"] for x in ARCHES.values()}),
+        "constants": {
+            "posix": {"lava_test_sh_cmd": "/bin/sh",
+                      "lava_test_results_dir": "/lava-%s",
+                      "lava_test_shell_file": "~/.bashrc"},
+            "shutdown-message": "The system is going down for reboot NOW",
+            "kernel-start-message": "Linux version [0-9]",
+            "default-shell-prompt": "lava-test: # ",
+            "spawn_maxread": "4092",
+            # one attempt: a boot that fails here fails the same way again
+            "failure_retry": 1,
+            "boot_retry": 1,
+        },
+        "parameters": {"pass": None},
+        "actions": {
+            "deploy": {
+                "connections": {"serial": None},
+                "methods": {"image": {"parameters": {"guest": {
+                    "size": 512, "interface": "ide", "driveid": "lavatest"}}}},
+            },
+            "boot": {
+                "connections": {"serial": None},
+                "methods": {"qemu": {"parameters": {
+                    "command": a["qemu"],
+                    "boot_options": {"console": "%s,115200" % a["console"]},
+                    "options": options}}},
+            },
+        },
+        "timeouts": {
+            "actions": {"lava-test-shell": minutes(3), "auto-login-action": minutes(2),
+                        "boot-qemu-image": minutes(2), "boot-image-retry": minutes(2),
+                        "http-download": minutes(5), "download-retry": minutes(5)},
+            "connections": {"lava-test-shell": {"seconds": 10},
+                            "auto-login-action": minutes(2)},
+        },
+    }
+
+
+def file_url(path):
+    return "file://" + urllib.parse.quote(os.path.abspath(path))
+
+
+def url_for(path, out_dir, base_url):
+    rel = os.path.relpath(path, out_dir)
+    if base_url:
+        return base_url.rstrip("/") + "/" + urllib.parse.quote(rel)
+    return file_url(path)
+
+
+def dump(data):
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
+
+
+def write(path, text, mode="w"):
+    tmp = path + ".part"
+    with open(tmp, mode) as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def generate(kernels, out_dir, arch_harness, arch_busybox, base_url=None, git=None,
+             revision=None, params=None, no_kvm=False, priority="medium",
+             visibility="public", tags=(), timeouts=None, log=matrix.progress):
+    """Write the ramdisk per arch, each kernel's vmlinuz and one job per
+    (kernel, arch) under out_dir; return the list of job paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    definition = test_definition(params or {}, git=git, revision=revision)
+    shutil.copyfile(TESTDEF, os.path.join(out_dir, "splicecheck.yaml"))
+    jobs = []
+    for arch, harness in arch_harness.items():
+        adir = os.path.join(out_dir, arch)
+        os.makedirs(adir, exist_ok=True)
+        ramdisk = os.path.join(adir, RAMDISK_NAME)
+        write(ramdisk, build_ramdisk(harness, arch_busybox.get(arch, matrix.BUSYBOX)), "wb")
+        for k in kernels:
+            if k.get("arch", DEFAULT_ARCH) != arch:
+                continue
+            kdir = os.path.join(adir, k["label"])
+            os.makedirs(kdir, exist_ok=True)
+            vmlinuz = os.path.join(kdir, "vmlinuz")
+            shutil.copyfile(k["vmlinuz"], vmlinuz)
+            j = job(k, arch, url_for(vmlinuz, out_dir, base_url),
+                    url_for(ramdisk, out_dir, base_url), definition, no_kvm=no_kvm,
+                    priority=priority, visibility=visibility, tags=tags,
+                    timeouts=timeouts)
+            path = os.path.join(out_dir, "splicecheck-%s-%s.yaml" % (k["label"], arch))
+            write(path, dump(j))
+            log("%s %s: %s" % (k["label"], arch, path))
+            jobs.append(path)
+    return jobs
+
+
+def validate_job(data):
+    """Check a job against lava-common's schema (the server's check at
+    submission).  Raises ImportError without lava-common, and
+    voluptuous.Invalid with the path of the first error."""
+    from lava_common.schemas import validate
+    validate(data, strict=True)
+
+
+def _pairs(values, what):
+    out = {}
+    for v in values:
+        arch, sep, path = v.partition("=")
+        if not sep:
+            arch, path = DEFAULT_ARCH, v
+        if arch not in ARCHES:
+            raise UsageError("%s %s: unknown architecture %r (known: %s)"
+                             % (what, v, arch, ", ".join(ARCHES)))
+        if not os.path.isfile(path):
+            raise UsageError("%s %s: no such file" % (what, v))
+        out[arch] = path
+    return out
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="tools/lava-jobs",
+        description="Write a LAVA qemu job per kernel (and architecture) that runs "
+                    "splicecheck, with the kernel and ramdisk it needs. See docs/lava.md.")
+    p.add_argument("--out", metavar="DIR", required=True,
+                   help="where the jobs, kernels and ramdisks go")
+    p.add_argument("--kernels", metavar="LIST",
+                   help="comma-separated Debian kernel series (default %s; none when "
+                        "--vmlinuz is given)" % ",".join(matrix.DEFAULT_KERNELS))
+    p.add_argument("--vmlinuz", metavar="PATH", action="append", default=[],
+                   help="a local kernel image too (repeatable)")
+    p.add_argument("--arch", metavar="LIST", default=DEFAULT_ARCH,
+                   help="comma-separated architectures (default %%(default)s; known: %s)"
+                        % ", ".join(ARCHES))
+    p.add_argument("--harness", metavar="[ARCH=]PATH", action="append", default=[],
+                   help="the static harness for ARCH (default amd64: "
+                        "build/splicecheck-static)")
+    p.add_argument("--busybox", metavar="[ARCH=]PATH", action="append", default=[],
+                   help="a static busybox for ARCH (default amd64: %s)" % matrix.BUSYBOX)
+    p.add_argument("--base-url", metavar="URL",
+                   help="the URL DIR is served at (default: file:// paths, for a "
+                        "worker that sees DIR, and for ci/lava-local)")
+    p.add_argument("--testdef-git", metavar="URL",
+                   help="take ci/lava/splicecheck.yaml from this git repository "
+                        "instead of putting it inline")
+    p.add_argument("--testdef-revision", metavar="REV", help="with --testdef-git")
+    p.add_argument("--filter", metavar="GLOB", help="only cases matching GLOB")
+    p.add_argument("--harness-arg", metavar="ARG", action="append", default=[],
+                   help="one more harness argument (repeatable)")
+    p.add_argument("--no-kvm", action="store_true",
+                   help="ask the qemu device-type template for TCG (context no_kvm)")
+    p.add_argument("--priority", default="medium")
+    p.add_argument("--visibility", default="public")
+    p.add_argument("--tag", action="append", default=[], help="device tag (repeatable)")
+    p.add_argument("--flavour", help="Debian kernel flavour (default: the arch's, "
+                                     "cloud-amd64 for amd64)")
+    p.add_argument("--cache-dir", metavar="DIR", default=matrix.cache_root(),
+                   help="downloads and kernels, shared with ci/kernel-matrix "
+                        "(default %(default)s)")
+    p.add_argument("--refresh", action="store_true",
+                   help="apt-get update the private lists even if fresh")
+    try:
+        a = p.parse_args(argv)
+    except SystemExit as e:
+        raise UsageError(None) if e.code else e
+    a.arch = [x.strip() for x in a.arch.split(",") if x.strip()]
+    for x in a.arch:
+        if x not in ARCHES:
+            raise UsageError("--arch %s: unknown (known: %s)" % (x, ", ".join(ARCHES)))
+    if a.kernels is not None:
+        specs = [k.strip() for k in a.kernels.split(",") if k.strip()]
+        if not specs or any(not re.match(r"^\d+(\.\d+){0,2}$", k) for k in specs):
+            raise UsageError("--kernels wants versions like 5.10,6.1 (got %r)" % a.kernels)
+        a.kernels = specs
+    else:
+        a.kernels = [] if a.vmlinuz else list(matrix.DEFAULT_KERNELS)
+    for v in a.vmlinuz:
+        if not os.path.isfile(v):
+            raise UsageError("--vmlinuz %s: no such file" % v)
+    a.harness = _pairs(a.harness, "--harness")
+    a.busybox = _pairs(a.busybox, "--busybox")
+    if DEFAULT_ARCH in a.arch:
+        a.harness.setdefault(DEFAULT_ARCH, os.path.join(REPO, "build", "splicecheck-static"))
+        a.busybox.setdefault(DEFAULT_ARCH, matrix.BUSYBOX)
+    for x in a.arch:
+        if x not in a.harness:
+            raise UsageError("--arch %s needs --harness %s=PATH (its static harness)" % (x, x))
+        if x not in a.busybox:
+            raise UsageError("--arch %s needs --busybox %s=PATH (a static busybox)" % (x, x))
+    if a.testdef_revision and not a.testdef_git:
+        raise UsageError("--testdef-revision needs --testdef-git")
+    testdef_params(a.filter, a.harness_arg)  # checked here, used later
+    return a
+
+
+def fetch_kernels(a):
+    """matrix.fetch_kernel for each series and arch, plus the --vmlinuz images
+    (for the first arch).  Returns (kernels, errors)."""
+    kernels, errors = [], []
+    if a.kernels:
+        apt = matrix.Apt(a.cache_dir)
+        apt.setup()
+        try:
+            apt.update(force=a.refresh)
+        except matrix.FetchError as e:
+            matrix.progress(str(e))
+        for arch in a.arch:
+            flavour = a.flavour or ARCHES[arch]["flavour"]
+            for spec in a.kernels:
+                try:
+                    k = matrix.fetch_kernel(apt, spec, flavour)
+                except (matrix.FetchError, OSError, subprocess.CalledProcessError) as e:
+                    errors.append("%s %s: cannot fetch: %s" % (spec, arch, e))
+                    continue
+                k["arch"] = arch
+                kernels.append(k)
+    for v in a.vmlinuz:
+        ver = matrix.bzimage_version(v)
+        kernels.append({"label": ver or os.path.basename(v), "version": ver,
+                        "vmlinuz": os.path.abspath(v), "package": None,
+                        "arch": a.arch[0]})
+    matrix.unique_labels(kernels)
+    return kernels, errors
+
+
+def main(argv=None):
+    try:
+        a = parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as e:
+        if e.args and e.args[0]:
+            sys.stderr.write("tools/lava-jobs: %s\n" % e.args[0])
+        return 2
+    if yaml is None:
+        sys.stderr.write("tools/lava-jobs: needs PyYAML: apt-get install -y python3-yaml\n")
+        return 2
+    for arch, path in a.harness.items():
+        if not os.path.isfile(path):
+            sys.stderr.write("tools/lava-jobs: %s does not exist; build it first "
+                             "(ninja build/splicecheck-static)\n" % path)
+            return 2
+    kernels, errors = fetch_kernels(a)
+    for e in errors:
+        matrix.progress(e)
+    jobs = generate(kernels, a.out, {x: a.harness[x] for x in a.arch},
+                    a.busybox, base_url=a.base_url, git=a.testdef_git,
+                    revision=a.testdef_revision,
+                    params=testdef_params(a.filter, a.harness_arg), no_kvm=a.no_kvm,
+                    priority=a.priority, visibility=a.visibility, tags=a.tag)
+    for j in jobs:
+        print(j)
+    return 0 if jobs and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
