@@ -11,11 +11,14 @@
 #include "names.h"
 
 /* Addresses a case can name instead of a buffer.  unmapped lies below
- * mmap_min_addr, so nothing can ever be mapped there. */
+ * mmap_min_addr, so nothing can ever be mapped there.  kernel is the
+ * kernel's text on x86-64; a 32-bit build uses the last page, above the
+ * compat TASK_SIZE (0xffffe000) and in a native 32-bit kernel's space.
+ * noncanonical has no meaning on 32 bits (it is 0 there). */
 static const struct name_val special_ptrs[] = {
 	{"NULL", 0},
 	{"unmapped", 0x1000},
-	{"kernel", 0xffffffff81000000ULL},
+	{"kernel", sizeof(void *) == 8 ? 0xffffffff81000000ULL : 0xfffff000ULL},
 	{"noncanonical", 0x0000800000000000ULL},
 };
 

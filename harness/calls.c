@@ -13,9 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "sigrec.h"
 
-static long exec_fionread(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_fionread(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	int n = 0;
@@ -24,27 +25,27 @@ static long exec_fionread(struct runctx *rc, const struct step *s, const unsigne
 	return n;
 }
 
-static long exec_poke(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_poke(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	memcpy((void *)(uintptr_t)raw[0], (const void *)(uintptr_t)raw[1], (size_t)raw[2]);
 	return 0;
 }
 
-static long exec_peek(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_peek(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	memcpy((void *)(uintptr_t)raw[1], (const void *)(uintptr_t)raw[0], (size_t)raw[2]);
 	return (long)raw[2];
 }
 
-static long exec_getoff(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_getoff(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)s;
-	return (long)*rc->fx[raw[0]].off;
+	return (long long)*rc->fx[raw[0]].off;
 }
 
-static long exec_alarm(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_alarm(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)s;
 	struct itimerval it = {.it_value = {.tv_sec = (long)(raw[0] / 1000), .tv_usec = (long)(raw[0] % 1000) * 1000}};
@@ -54,7 +55,7 @@ static long exec_alarm(struct runctx *rc, const struct step *s, const unsigned l
 	return 0;
 }
 
-static long exec_sigpipe(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_sigpipe(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	sigrec_sigpipe((int)raw[0]);
@@ -63,17 +64,18 @@ static long exec_sigpipe(struct runctx *rc, const struct step *s, const unsigned
 
 /* Writes until the fd says EAGAIN, a page at a time, and returns how much
  * went in: the pipe's capacity as this kernel counts it. */
-static long exec_fill(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_fill(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	int fd = (int)raw[0];
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -1;
-	static const char page[4096];
+	static const char page[64 * 1024]; /* the largest page size Linux uses */
+	size_t n = abi_page_size() < sizeof page ? abi_page_size() : sizeof page;
 	long total = 0;
 	ssize_t w;
-	while ((w = write(fd, page, sizeof page)) > 0)
+	while ((w = write(fd, page, n)) > 0)
 		total += w;
 	int err = errno;
 	fcntl(fd, F_SETFL, fl);
@@ -84,7 +86,7 @@ static long exec_fill(struct runctx *rc, const struct step *s, const unsigned lo
 	return total;
 }
 
-static long exec_nonblock(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_nonblock(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	int fl = fcntl((int)raw[0], F_GETFL);
@@ -93,18 +95,18 @@ static long exec_nonblock(struct runctx *rc, const struct step *s, const unsigne
 	return fcntl((int)raw[0], F_SETFL, raw[1] ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
-static long exec_fsize(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_fsize(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	struct stat st;
 	if (fstat((int)raw[0], &st) < 0)
 		return -1;
-	return (long)st.st_size;
+	return (long long)st.st_size;
 }
 
 /* Lowers only the soft limit, so a later case-less step could raise it
  * again and the hard limit stays for the rest of the child. */
-static long exec_fsize_limit(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_fsize_limit(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	struct rlimit rl;
@@ -116,7 +118,7 @@ static long exec_fsize_limit(struct runctx *rc, const struct step *s, const unsi
 
 /* CVE-2020-29374: a child process vmsplices a page it shares copy-on-write
  * with this one, then exits; the outcome is the child's vmsplice result. */
-static long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	struct iovec iov = {.iov_base = (void *)(uintptr_t)raw[1], .iov_len = (size_t)raw[2]};
@@ -152,7 +154,7 @@ static const char *const raise_signals[] = {"SIGKILL", "SIGSEGV", "SIGSYS", "SIG
 					    NULL};
 static const int raise_numbers[] = {SIGKILL, SIGSEGV, SIGSYS, SIGABRT, SIGTERM, SIGBUS, SIGSTOP};
 
-static long exec_raise(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+static long long exec_raise(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
 	return raise(raise_numbers[raw[0]]) == 0 ? 0 : -1;

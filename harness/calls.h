@@ -34,7 +34,7 @@ struct call {
 	const char *summary;
 	/* NULL: syscall(nr, raw...).  Else does the step itself and returns
 	 * its value, or -1 with errno set. */
-	long (*exec)(struct runctx *rc, const struct step *s, const unsigned long long *raw);
+	long long (*exec)(struct runctx *rc, const struct step *s, const unsigned long long *raw);
 	/* For a step whose exec makes its syscall elsewhere (in a forked
 	 * process): which syscall and arguments a seccomp profile sees.
 	 * NULL: nr with the raw arguments. */

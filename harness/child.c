@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "args.h"
 #include "calls.h"
 #include "data.h"
@@ -104,15 +105,25 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 				s->call->name, strerror(errno));
 		nraw += n;
 	}
+	/* the registers this ABI's syscall takes (a 32-bit build splits a
+	 * 64-bit offset in two), which are also what a seccomp filter sees */
+	unsigned long regs[6] = {0};
+	unsigned long long seen[MAX_ARGS * 2];
+	memcpy(seen, raw, sizeof seen);
+	if (!s->call->exec) {
+		abi_syscall_regs(s->call->nr, raw, nraw, regs, 6);
+		for (int i = 0; i < 6; i++)
+			seen[i] = regs[i];
+	}
 	struct rec start = {.type = REC_STEP_START, .step = (uint16_t)idx, .nr = (int32_t)s->call->nr,
 			    .may_wake = rc->alarm_pending};
-	start.has_overlay = predicted_outcome(s, raw, &start.overlay);
+	start.has_overlay = predicted_outcome(s, seen, &start.overlay);
 	trace_call(rc->c, idx, rc, raw);
 	send_rec(&start);
 	sigrec_reset();
 	errno = 0;
-	long ret = s->call->exec ? s->call->exec(rc, s, raw)
-				 : syscall(s->call->nr, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
+	long long ret = s->call->exec ? s->call->exec(rc, s, raw)
+				 : syscall(s->call->nr, regs[0], regs[1], regs[2], regs[3], regs[4], regs[5]);
 	int err = errno;
 	struct outcome o = {.kind = OC_RET, .ret = ret};
 	bool fired = sigrec_watchdog_fired();

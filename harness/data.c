@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lex.h"
+#include "names.h"
 
 unsigned long long fnv64(const unsigned char *p, size_t n)
 {
@@ -13,6 +14,15 @@ unsigned long long fnv64(const unsigned char *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+size_t data_count_len(const char *s)
+{
+	size_t n = 0;
+	while ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '_' || s[n] == '*' ||
+	       s[n] == '-' || s[n] == 'x')
+		n++;
+	return n;
 }
 
 bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *len, unsigned long long *hash, bool *is_hash)
@@ -39,13 +49,20 @@ bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *le
 		unsigned long long rep = 1;
 		s = end;
 		if (*s == '*') {
-			char *e;
-			rep = strtoull(s + 1, &e, 10);
-			if (e == s + 1) {
+			/* a count, or page arithmetic: "a"*PAGE*15 ('+' joins literals) */
+			size_t cl = data_count_len(s + 1);
+			char cnt[64];
+			if (cl == 0 || cl >= sizeof cnt) {
 				xfree(seg);
 				goto bad;
 			}
-			s = e;
+			memcpy(cnt, s + 1, cl);
+			cnt[cl] = '\0';
+			if (!num_parse(cnt, &rep)) {
+				xfree(seg);
+				goto bad;
+			}
+			s += 1 + cl;
 		}
 		if (n && rep > DATA_MAX_DECODED / (unsigned long long)n) {
 			xfree(seg);

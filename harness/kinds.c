@@ -19,10 +19,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "lex.h"
 #include "names.h"
 
-#define PAGE 4096
+/* The running kernel's page: buffers are whole pages with a guard page
+ * after them, and a full pipe is one page per slot. */
+#define PAGE abi_page_size()
+#define PAGE_MAX (64 * 1024) /* the largest page Linux uses on the architectures we build for */
 
 static int fail(char *why, size_t n, int err, const char *what)
 {
@@ -68,7 +72,7 @@ static int apply_nonblock(const struct fixture *f, struct fxstate *st, const cha
 
 static int write_all(int fd, int byte, size_t n)
 {
-	unsigned char chunk[PAGE];
+	static unsigned char chunk[PAGE_MAX];
 	memset(chunk, byte, sizeof chunk);
 	while (n) {
 		ssize_t w = write(fd, chunk, n < sizeof chunk ? n : sizeof chunk);
@@ -84,11 +88,12 @@ static int write_all(int fd, int byte, size_t n)
 static int fill_pipe(int fd, int byte)
 {
 	int fl = fcntl(fd, F_GETFL);
-	unsigned char chunk[PAGE];
-	memset(chunk, byte, sizeof chunk);
+	static unsigned char chunk[PAGE_MAX];
+	size_t page = PAGE < sizeof chunk ? PAGE : sizeof chunk;
+	memset(chunk, byte, page);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	int err = 0;
-	while (write(fd, chunk, sizeof chunk) > 0)
+	while (write(fd, chunk, page) > 0)
 		;
 	if (errno != EAGAIN)
 		err = errno;

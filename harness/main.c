@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "bless.h"
 #include "calls.h"
 #include "kinds.h"
@@ -444,7 +445,10 @@ int main(int argc, char **argv)
 	const char *kernel = o.kernel ? o.kernel : running;
 	if (o.kernel)
 		kernel_source = "--kernel";
-	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective()};
+	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective(), .arch = abi_arch(),
+				 .bits = abi_bits(), .page = abi_page_size()};
+	char platform[160];
+	abi_describe(platform, sizeof platform);
 	struct expset exp;
 	struct diag d = {0};
 	if (!kver_parse(kernel, &env.kernel))
@@ -492,8 +496,8 @@ int main(int argc, char **argv)
 		child_set_seccomp(o.seccomp ? profile : NULL, profile);
 	}
 	if (!o.quiet)
-		fprintf(stderr, "splicecheck: target %s (%s), kernel %s (%s), %s%s%s%s\n", target, why, kernel, kernel_source,
-			env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
+		fprintf(stderr, "splicecheck: target %s (%s), kernel %s (%s), %s, %s%s%s%s\n", target, why, kernel,
+			kernel_source, platform, env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
 			profile ? profile_path : "", profile ? (o.seccomp ? " (installed)" : " (expected)") : "");
 
 	arena_end();
@@ -510,7 +514,7 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	struct report rep = {.fmt = report_format_by_name(o.format), .out = stdout, .verbose = o.verbose,
-			     .target = target, .kernel = kernel, .ncases = n};
+			     .target = target, .kernel = kernel, .platform = platform, .env = &env, .ncases = n};
 	struct run_state st = {.s = &s, .exp = &exp, .env = &env, .rep = &rep};
 	if (o.bless)
 		st.seen = xcalloc((size_t)s.n, sizeof *st.seen);

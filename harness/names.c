@@ -1,5 +1,7 @@
 #include "names.h"
 
+#include "abi.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,19 +52,33 @@ static const struct name_val shut_v[] = {
 };
 const struct flag_set shut_names = {"shutdown how", "SHUT_", shut_v, ARRAY_LEN(shut_v)};
 
-/* Constants a case may write instead of a number.  MAX_RW_COUNT is the
- * kernel's cap on one read/write: INT_MAX rounded down to a page. */
+/* Constants a case or an expected file may write instead of a number.
+ * SIZE_MAX and SSIZE_MAX are this build's (32-bit on a 32-bit build). */
 static const struct name_val constants[] = {
-	{"PAGE", 4096},
 	{"SIZE_MAX", SIZE_MAX},
 	{"SSIZE_MAX", SSIZE_MAX},
-	{"MAX_RW_COUNT", 0x7ffff000ULL},
 	{"INT_MAX", INT_MAX},
 	{"UINT_MAX", UINT_MAX},
 	{"LLONG_MAX", LLONG_MAX},
 	{"UIO_MAXIOV", 1024},
-	{"PIPE_DEF_SIZE", 65536},
 };
+
+/* Constants in pages of the running kernel: PAGE; PIPE_DEF_SIZE, a new
+ * pipe's 16 slots of a page; MAX_RW_COUNT, the kernel's cap on one
+ * read/write, INT_MAX rounded down to a page. */
+static bool page_constant(const char *name, size_t len, unsigned long long *out)
+{
+	unsigned long long page = abi_page_size();
+	static const char *const names[] = {"PAGE", "PIPE_DEF_SIZE", "MAX_RW_COUNT"};
+	const unsigned long long vals[] = {page, 16 * page, (unsigned long long)INT_MAX & ~(page - 1)};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0) {
+			*out = vals[i];
+			return true;
+		}
+	}
+	return false;
+}
 
 static bool lookup(const struct name_val *v, size_t n, const char *prefix, const char *name, size_t len,
 		   unsigned long long *out)
@@ -98,7 +114,7 @@ static bool atom_parse(const char *s, size_t len, unsigned long long *out)
 		*out = (unsigned long long)v;
 		return true;
 	}
-	return lookup(constants, ARRAY_LEN(constants), NULL, tmp, len, out);
+	return page_constant(tmp, len, out) || lookup(constants, ARRAY_LEN(constants), NULL, tmp, len, out);
 }
 
 /* A product of atoms: a*b*c. */

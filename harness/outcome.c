@@ -57,13 +57,25 @@ static const char *data_end(const char *s)
 		if (*s)
 			s++;
 		if (*s == '*')
-			while (*++s >= '0' && *s <= '9')
-				;
+			s += 1 + data_count_len(s + 1);
 		if (s[0] == '+' && s[1] == '"')
 			s++;
 		else
 			return s;
 	}
+}
+
+/* A count written with constants (PAGE*16, PIPE_DEF_SIZE-1): evaluated
+ * with the running kernel's page size, so one line holds on 4 KiB and
+ * 64 KiB pages alike.  Only words that start like a constant, so an
+ * errno or signal name is never taken for one. */
+static bool page_arith(const char *tok, long long *v)
+{
+	unsigned long long u;
+	if (!((tok[0] >= 'A' && tok[0] <= 'Z') || (tok[0] >= '0' && tok[0] <= '9')) || !num_parse(tok, &u))
+		return false;
+	*v = (long long)u;
+	return true;
 }
 
 bool outcome_parse(const char *word, struct outcome *o, char *why, size_t n)
@@ -75,6 +87,21 @@ bool outcome_parse(const char *word, struct outcome *o, char *why, size_t n)
 	}
 	const char *s = word;
 	size_t head = strcspn(s, "+:");
+	/* a count may be page arithmetic, PAGE*15+1: a '+' followed by a
+	 * number or constant belongs to it (not +blocks or +SIGNAL) */
+	while (s[head] == '+') {
+		const char *part = s + head + 1;
+		size_t l = strcspn(part, "+:");
+		char p[64];
+		unsigned long long u;
+		if (l == 0 || l >= sizeof p)
+			break;
+		memcpy(p, part, l);
+		p[l] = '\0';
+		if (signal_by_name(p) > 0 || !num_parse(p, &u))
+			break;
+		head += 1 + l;
+	}
 	char tok[64];
 	if (head == 0 || head >= sizeof tok) {
 		snprintf(why, n, "'%s' is not an outcome", word);
@@ -88,6 +115,9 @@ bool outcome_parse(const char *word, struct outcome *o, char *why, size_t n)
 	if (strcmp(tok, "blocks") == 0) {
 		o->kind = OC_BLOCKS;
 	} else if (parse_int(tok, &v)) {
+		o->kind = OC_RET;
+		o->ret = v;
+	} else if (page_arith(tok, &v)) {
 		o->kind = OC_RET;
 		o->ret = v;
 	} else if (tok[0] == 'E' && (e = errno_by_name(tok)) > 0) {

@@ -134,7 +134,12 @@ static void text_end(struct report *r)
 	fprintf(r->out, "%d passed, %d failed, %d skipped\n", r->passed, r->failed + r->broken, r->skipped);
 }
 
-static void tap_begin(struct report *r) { fprintf(r->out, "KTAP version 1\n1..%d\n", r->ncases); }
+static void tap_begin(struct report *r)
+{
+	fprintf(r->out, "KTAP version 1\n1..%d\n", r->ncases);
+	if (r->platform)
+		fprintf(r->out, "# splicecheck on %s, %s\n", r->kernel ? r->kernel : "?", r->platform);
+}
 
 static void tap_one(struct report *r, const struct tcase *c, const struct case_result *res, const struct exp_line *e)
 {
@@ -252,6 +257,11 @@ static void json_end(struct report *r)
 	json_str(&b, r->target);
 	sb_puts(&b, ",\"kernel\":");
 	json_str(&b, r->kernel);
+	if (r->env && r->env->arch) {
+		sb_puts(&b, ",\"arch\":");
+		json_str(&b, r->env->arch);
+		sb_printf(&b, ",\"abi\":%d,\"page_size\":%lu", r->env->bits, r->env->page);
+	}
 	sb_printf(&b, ",\"passed\":%d,\"failed\":%d,\"skipped\":%d,\"broken\":%d}\n", r->passed, r->failed, r->skipped,
 		  r->broken);
 	fputs(b.s, r->out);

@@ -15,6 +15,8 @@ struct report {
 	bool verbose;
 	const char *target;
 	const char *kernel;
+	const char *platform;         /* "x86_64, 4 KiB pages, 64-bit" (abi_describe) */
+	const struct target_env *env; /* its arch, word size and page size */
 	int ncases, index;
 	int passed, failed, skipped, broken;
 	struct sbuf buf; /* formats that write everything at the end */

@@ -202,7 +202,7 @@ void trace_call(const struct tcase *c, int step, const struct runctx *rc, const 
 }
 
 void trace_result(const struct tcase *c, int step, const struct runctx *rc, const unsigned long long *raw,
-		  long ret, int err, const struct outcome *o)
+		  long long ret, int err, const struct outcome *o)
 {
 	(void)raw;
 	if (trace_fd < 0)
@@ -213,7 +213,7 @@ void trace_result(const struct tcase *c, int step, const struct runctx *rc, cons
 	else if (ret < 0)
 		sb_printf(&b, "= -1 %s (%s)", errno_name(err) ? errno_name(err) : "E?", strerror(err));
 	else
-		sb_printf(&b, "= %ld", ret);
+		sb_printf(&b, "= %lld", ret);
 	if (ret > 0 && rc->rdbuf) {
 		sb_puts(&b, " => ");
 		bytes(&b, rc->rdbuf, (size_t)ret);

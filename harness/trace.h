@@ -24,7 +24,7 @@ bool trace_open(void);
  * raw), and after it with its outcome.  No-ops unless trace_open ran. */
 void trace_call(const struct tcase *c, int step, const struct runctx *rc, const unsigned long long *raw);
 void trace_result(const struct tcase *c, int step, const struct runctx *rc, const unsigned long long *raw,
-		  long ret, int err, const struct outcome *o);
+		  long long ret, int err, const struct outcome *o);
 /* In the parent, once case c is done: its lines to out, a step that never
  * returned shown with what ended it (res). */
 void trace_print(FILE *out, const struct tcase *c, const struct case_result *res);

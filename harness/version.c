@@ -185,9 +185,79 @@ static bool range_possible(const struct qualifier *q)
 	return c < 0 || (c == 0 && !lo_open && !hi_open);
 }
 
+static int parse_op(const char **s)
+{
+	const char *p = *s;
+	int op = 0;
+	if (p[0] == '<' && p[1] == '=')
+		op = 'l', p += 2;
+	else if (p[0] == '>' && p[1] == '=')
+		op = 'g', p += 2;
+	else if (p[0] == '<' || p[0] == '>' || p[0] == '=')
+		op = *p++;
+	*s = p;
+	return op;
+}
+
+static bool cmp_holds(int op, int c)
+{
+	switch (op) {
+	case '<': return c < 0;
+	case 'l': return c <= 0;
+	case '>': return c > 0;
+	case 'g': return c >= 0;
+	default: return c == 0;
+	}
+}
+
+/* arch=NAME, !arch=NAME, abi=32|64, page=N (or <, <=, >, >=): where the
+ * architecture, word size or page size changes an outcome.  1 parsed,
+ * 0 not such a qualifier, -1 malformed. */
+static int parse_arch_qualifier(const char *w, struct qualifier *q, char *why, size_t n)
+{
+	bool neg = w[0] == '!';
+	if (strncmp(w + neg, "arch=", 5) == 0) {
+		const char *a = w + neg + 5;
+		size_t l = strlen(a);
+		if (l == 0 || l >= sizeof q->arch || strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789_") != l) {
+			snprintf(why, n, "'%s': expected arch=NAME as uname -m spells it (x86_64, i386, aarch64, ppc64le, s390x)", w);
+			return -1;
+		}
+		memcpy(q->arch, a, l + 1);
+		q->arch_neg = neg;
+		return 1;
+	}
+	if (neg)
+		return 0;
+	if (strncmp(w, "abi=", 4) == 0) {
+		if (strcmp(w + 4, "32") != 0 && strcmp(w + 4, "64") != 0) {
+			snprintf(why, n, "'%s': expected abi=32 or abi=64", w);
+			return -1;
+		}
+		q->bits = atoi(w + 4);
+		return 1;
+	}
+	if (strncmp(w, "page", 4) == 0 && (w[4] == '=' || w[4] == '<' || w[4] == '>')) {
+		const char *p = w + 4;
+		q->page_op = parse_op(&p);
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+		if (!isdigit((unsigned char)*p) || *end || v == 0 || (v & (v - 1))) {
+			snprintf(why, n, "'%s': expected page=BYTES (a power of two), page>BYTES, page<=BYTES, ...", w);
+			return -1;
+		}
+		q->page = v;
+		return 1;
+	}
+	return 0;
+}
+
 bool qualifier_parse(const char *w, struct qualifier *q, char *why, size_t n)
 {
 	*q = (struct qualifier){.cap = -1};
+	int a = parse_arch_qualifier(w, q, why, n);
+	if (a)
+		return a > 0;
 	bool neg = w[0] == '!';
 	for (size_t i = 0; i < sizeof capabilities / sizeof capabilities[0]; i++) {
 		if (strcmp(w + neg, capabilities[i].name) == 0) {
@@ -239,6 +309,12 @@ bool qualifier_matches(const struct qualifier *q, const char *file_target, const
 	if (q->priv && (q->priv > 0) != env->root)
 		return false;
 	if (q->cap >= 0 && !!(env->caps & (1ULL << q->cap)) == q->cap_neg)
+		return false;
+	if (q->arch[0] && (env->arch && strcmp(env->arch, q->arch) == 0) == q->arch_neg)
+		return false;
+	if (q->bits && q->bits != env->bits)
+		return false;
+	if (q->page_op && !(env->page && cmp_holds(q->page_op, env->page < q->page ? -1 : env->page > q->page)))
 		return false;
 	const char *t = q->target[0] ? q->target : file_target;
 	bool in_chain = false;

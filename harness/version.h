@@ -1,5 +1,7 @@
 /* Kernel versions and the qualifiers of expected lines: linux<3.10,
- * linux>=5.8,<5.16.11, gvisor, root, user, cap_sys_resource, !cap_sys_resource.
+ * linux>=5.8,<5.16.11, gvisor, root, user, cap_sys_resource, !cap_sys_resource,
+ * and where the architecture matters: arch=s390x, !arch=x86_64, abi=32,
+ * page=65536, page>4096.
  * Privilege differences are the kernel's capability checks, so a line can
  * name the capability rather than uid 0. */
 #ifndef SPLICECHECK_VERSION_H
@@ -27,6 +29,9 @@ struct target_env {
 	struct kver kernel;
 	bool root;
 	unsigned long long caps; /* effective capabilities, bit n = capability n */
+	const char *arch;        /* what the harness was built for: x86_64, i386, s390x, ... (NULL: unknown) */
+	int bits;                /* its word size, 32 or 64 (0: unknown) */
+	unsigned long page;      /* the kernel's page size (0: unknown) */
 };
 
 struct qualifier {
@@ -39,6 +44,11 @@ struct qualifier {
 	int priv; /* 0 any, 1 root only, -1 unprivileged only */
 	int cap;  /* -1 none; else the line holds only with (or, cap_neg, without) this capability */
 	bool cap_neg;
+	char arch[16]; /* arch=NAME (!arch=NAME: arch_neg): "" for any */
+	bool arch_neg;
+	int bits;      /* abi=32, abi=64; 0 for any */
+	int page_op;   /* page=N, page>N, ... as in cmp[].op; 0 for any */
+	unsigned long page;
 };
 
 /* The running kernel's upstream version into buf, and where it was read.

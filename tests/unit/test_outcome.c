@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "data.h"
 #include "outcome.h"
 
@@ -95,4 +96,27 @@ Test(data, runs_and_escapes_round_trip)
 	cr_assert(memcmp(back, buf, len) == 0);
 	free(back);
 	sb_free(&b);
+}
+
+/* Counts and data lengths in pages: evaluated with the page size the
+ * harness runs with, so one expected line holds on 4 KiB and 64 KiB pages. */
+Test(outcome, page_arithmetic)
+{
+	abi_set_page_size(4096);
+	cr_assert_str_eq(canon("PAGE*15+1"), "61441");
+	cr_assert_str_eq(canon("PIPE_DEF_SIZE"), "65536");
+	cr_assert_str_eq(canon("PAGE*2-1"), "8191");
+	cr_assert_str_eq(canon("PAGE+blocks"), "4096+blocks");
+	cr_assert_str_eq(canon("PAGE*15+1+SIGPIPE"), "61441+SIGPIPE");
+	cr_assert_str_eq(canon("PAGE:\"a\"*PAGE"), "4096:\"a\"*4096");
+	cr_assert_str_eq(canon("PIPE_DEF_SIZE:\"f\"*PIPE_DEF_SIZE"), "65536:\"f\"*65536");
+	abi_set_page_size(65536);
+	cr_assert_str_eq(canon("PAGE*15+1"), "983041");
+	cr_assert_str_eq(canon("PIPE_DEF_SIZE:\"f\"*PIPE_DEF_SIZE"), "1048576:\"f\"*1048576");
+	cr_assert_str_eq(canon("PAGE-2048"), "63488");
+	abi_set_page_size(0);
+	/* an errno or a signal is never taken for a constant */
+	cr_assert_str_eq(canon("EPIPE+SIGPIPE"), "EPIPE+SIGPIPE");
+	cr_assert(strncmp(canon("PAGES"), "ERROR", 5) == 0);
+	cr_assert(strncmp(canon("PAGE:\"a\"*NOPE"), "ERROR", 5) == 0);
 }

@@ -87,3 +87,36 @@ Test(version, capabilities)
 	cr_assert(qualifier_matches(&q, "linux", &without));
 	cr_assert_not(qualifier_parse("cap_frobnicate", &q, why, sizeof why));
 }
+
+/* arch=, abi= and page qualifiers: where the architecture, the word size
+ * or the page size changes what the kernel does. */
+static bool holds_on(const char *qual, const char *arch, int bits, unsigned long page)
+{
+	struct qualifier q;
+	char why[128];
+	cr_assert(qualifier_parse(qual, &q, why, sizeof why), "%s", why);
+	struct target_env env = {.chain = linux_chain, .arch = arch, .bits = bits, .page = page};
+	cr_assert(kver_parse("6.1", &env.kernel));
+	return qualifier_matches(&q, "linux", &env);
+}
+
+Test(version, arch_abi_page)
+{
+	cr_assert(holds_on("arch=s390x", "s390x", 64, 4096));
+	cr_assert_not(holds_on("arch=s390x", "x86_64", 64, 4096));
+	cr_assert(holds_on("!arch=s390x", "x86_64", 64, 4096));
+	cr_assert_not(holds_on("!arch=s390x", "s390x", 64, 4096));
+	cr_assert(holds_on("abi=32", "i386", 32, 4096));
+	cr_assert_not(holds_on("abi=32", "x86_64", 64, 4096));
+	cr_assert(holds_on("page=65536", "ppc64le", 64, 65536));
+	cr_assert_not(holds_on("page=65536", "x86_64", 64, 4096));
+	cr_assert(holds_on("page>4096", "ppc64le", 64, 65536));
+	cr_assert(holds_on("page<=4096", "x86_64", 64, 4096));
+	cr_assert_not(holds_on("page>4096", "x86_64", 64, 0)); /* unknown page: no page line holds */
+	struct qualifier q;
+	char why[128];
+	cr_assert_not(qualifier_parse("abi=16", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("page=4000", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("arch=", &q, why, sizeof why));
+	cr_assert_not(qualifier_parse("arch=X86", &q, why, sizeof why));
+}
