@@ -53,7 +53,11 @@ def mutate(outcome):
     if outcome.startswith("blocks"):
         return "0"
     m = re.match(r"^(-?\d+)(.*)$", outcome)
-    return str(int(m.group(1)) + 1) + m.group(2)
+    if m:
+        return str(int(m.group(1)) + 1) + m.group(2)
+    # a count in pages (PAGE*15+1, PIPE_DEF_SIZE:...): one more
+    m = re.match(r"^([A-Z][A-Z_0-9*-]*(?:\+\d+)*)(.*)$", outcome)
+    return m.group(1) + "+1" + m.group(2)
 
 
 def test_changing_any_expected_outcome_fails_naming_the_case(run, tmp_path):
