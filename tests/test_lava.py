@@ -167,6 +167,31 @@ def test_summary_passes_only_on_a_whole_clean_run(tmp_path):
     assert len(results) == 3
 
 
+def test_harness_downloaded_from_splicecheck_url(tmp_path):
+    """A lab booting its own rootfs gives SPLICECHECK_URL; busybox wget
+    fetches the harness (here from a local HTTP server)."""
+    import functools
+    import http.server
+    import threading
+    for p in ("/usr/bin/splicecheck", "/splicecheck"):
+        if os.path.exists(p):
+            pytest.skip("%s exists here: the definition would use it" % p)
+    served = tmp_path / "served"
+    served.mkdir()
+    fake_harness(served, FAKE_KTAP, 1, name="splicecheck-static")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/splicecheck-static" % server.server_address[1]
+        p, results, calls = run_steps(tmp_path, {"SPLICECHECK_URL": url})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "lava-test-raise" not in calls, p.stdout + p.stderr
+    assert [r for _, r in results] == ["pass", "fail", "skip", "fail"]
+
+
 def test_no_harness_ends_the_job_as_incomplete(tmp_path):
     for p in ("/usr/bin/splicecheck", "/splicecheck"):
         if os.path.exists(p):
@@ -313,6 +338,31 @@ def test_every_generated_job_validates_against_lava_common(tmp_path):
     too_long = dict(jobs[0], timeouts={"job": {"minutes": 1}})
     with pytest.raises(voluptuous.Invalid):
         lava_jobs.validate_job(too_long)
+
+
+def test_other_architecture_job(tmp_path):
+    """Another architecture takes its own harness and busybox, and its job
+    names the qemu arch and console of that architecture."""
+    busybox = tmp_path / "busybox-arm64"
+    busybox.write_bytes(b"\x7fELF arm64 busybox")
+    vmlinuz = tmp_path / "Image"
+    vmlinuz.write_bytes(b"arm64 kernel")
+    harness = tmp_path / "splicecheck-static-arm64"
+    harness.write_bytes(b"\x7fELF arm64 harness")
+    out = tmp_path / "jobs"
+    assert lava_jobs.main(["--out", str(out), "--arch", "arm64", "--vmlinuz", str(vmlinuz),
+                           "--harness", "arm64=%s" % harness,
+                           "--busybox", "arm64=%s" % busybox]) == 0
+    j = yaml.safe_load(open(out / "splicecheck-Image-arm64.yaml"))
+    assert j["context"] == {"arch": "arm64"}
+    assert "console=ttyAMA0,115200" in j["actions"][0]["deploy"]["images"]["kernel"]["image_arg"]
+    m = cpio_members(gzip.decompress((out / "arm64" / lava_jobs.RAMDISK_NAME).read_bytes()))
+    assert m["bin/busybox"][1] == b"\x7fELF arm64 busybox"
+    assert m["usr/bin/splicecheck"][1] == b"\x7fELF arm64 harness"
+    try:
+        lava_jobs.validate_job(j)
+    except ImportError:
+        pass  # lava-common missing: checked where it is installed
 
 
 def test_device_description_validates_against_lava_common():

@@ -73,6 +73,11 @@ class UsageError(Exception):
     pass
 
 
+def progress(msg):
+    sys.stderr.write("lava-jobs: %s\n" % msg)
+    sys.stderr.flush()
+
+
 def kernel_args(console):
     """The kernel command line: the console LAVA talks to, our init, no
     reboot loop after a panic (LAVA sees the panic and ends the job)."""
@@ -271,7 +276,7 @@ def write(path, text, mode="w"):
 
 def generate(kernels, out_dir, arch_harness, arch_busybox, base_url=None, git=None,
              revision=None, params=None, no_kvm=False, priority="medium",
-             visibility="public", tags=(), timeouts=None, log=matrix.progress):
+             visibility="public", tags=(), timeouts=None, log=progress):
     """Write the ramdisk per arch, each kernel's vmlinuz and one job per
     (kernel, arch) under out_dir; return the list of job paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -410,12 +415,12 @@ def fetch_kernels(a):
         try:
             apt.update(force=a.refresh)
         except matrix.FetchError as e:
-            matrix.progress(str(e))
+            progress(str(e))
         for arch in a.arch:
             flavour = a.flavour or ARCHES[arch]["flavour"]
             for spec in a.kernels:
                 try:
-                    k = matrix.fetch_kernel(apt, spec, flavour)
+                    k = matrix.fetch_kernel(apt, spec, flavour, log=progress)
                 except (matrix.FetchError, OSError, subprocess.CalledProcessError) as e:
                     errors.append("%s %s: cannot fetch: %s" % (spec, arch, e))
                     continue
@@ -447,7 +452,7 @@ def main(argv=None):
             return 2
     kernels, errors = fetch_kernels(a)
     for e in errors:
-        matrix.progress(e)
+        progress(e)
     jobs = generate(kernels, a.out, {x: a.harness[x] for x in a.arch},
                     a.busybox, base_url=a.base_url, git=a.testdef_git,
                     revision=a.testdef_revision,
