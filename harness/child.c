@@ -16,6 +16,7 @@
 #include "args.h"
 #include "calls.h"
 #include "data.h"
+#include "kinds.h"
 #include "result.h"
 #include "seccomp_profile.h"
 #include "sigrec.h"
@@ -155,6 +156,20 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 	return o;
 }
 
+/* A fixture meant as a closed fd must be closed when a step runs: if
+ * something took its number (a later fixture, under a small fd limit), the
+ * step would judge an open fd, and the case is BROKEN, not a kernel's
+ * verdict. */
+static void prove_closed(const struct tcase *c, const struct fxstate *fx, int step)
+{
+	for (int i = 0; i < c->nfix; i++) {
+		if (!(c->fix[i].kind->flags & KIND_CLOSED_FD) || fx[i].fd[0] < 0 || fcntl(fx[i].fd[0], F_GETFD) < 0)
+			continue;
+		give_up(REC_BROKEN, "%s:%d: closed %s: fd %d, meant to be closed, is open at step %d (line %d)", c->file,
+			c->fix[i].line, c->fix[i].name, fx[i].fd[0], step + 1, c->steps[step].line);
+	}
+}
+
 void child_run(const struct tcase *c, int fd, const char *scratch_dir, const struct make_env *env)
 {
 	/* a harness started with a standard fd closed may have been given it
@@ -212,6 +227,7 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 					strerror(-err));
 			installed = true;
 		}
+		prove_closed(c, fx, item->index);
 		struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)item->index};
 		done.out = run_step(&c->steps[item->index], item->index, &rc);
 		send_rec(&done);

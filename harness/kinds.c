@@ -499,16 +499,21 @@ static int make_pidfd(const struct fixture *f, struct fxstate *st, const struct 
 }
 
 /* An fd number that is certainly closed: high enough that no later
- * fixture is given it, low enough for a small RLIMIT_NOFILE. */
+ * fixture is given it.  Under a small RLIMIT_NOFILE (ulimit -n 20) no fd
+ * at or past the limit can be opened, so the first such number that is not
+ * an fd inherited open is closed for good; it is never a low number a
+ * later fixture would take.  child.c checks it is still closed at every
+ * step (KIND_CLOSED_FD). */
 static int make_closed(const struct fixture *f, struct fxstate *st, const struct make_env *env, char *why, size_t n)
 {
-	(void)f, (void)env;
+	(void)f, (void)env, (void)why, (void)n;
 	int fd = fcntl(0, F_DUPFD, 200);
-	if (fd < 0)
-		fd = dup(0);
-	if (fd < 0)
-		return fail(why, n, errno, "dup");
-	close(fd);
+	if (fd >= 0) {
+		close(fd);
+	} else {
+		for (fd = 200; fcntl(fd, F_GETFD) >= 0; fd++)
+			;
+	}
 	st->fd[0] = fd;
 	return 0;
 }
@@ -628,7 +633,7 @@ static const struct kind kinds[] = {
 	{"epoll", ROLE_FD, {NULL}, NULL, {NULL}, 0, "an epoll fd", NULL, make_epoll},
 	{"inotify", ROLE_FD, {NULL}, NULL, {NULL}, 0, "an inotify fd", NULL, make_inotify},
 	{"pidfd", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a pidfd of the case's own process", NULL, make_pidfd},
-	{"closed", ROLE_FD, {NULL}, NULL, {NULL}, 0, "an fd number that is not open", NULL, make_closed},
+	{"closed", ROLE_FD, {NULL}, NULL, {NULL}, KIND_CLOSED_FD, "an fd number that is not open", NULL, make_closed},
 	{"buffer", ROLE_BUFFER, {NULL}, NULL, {"pages", "offset", "len", "fill", "prot"}, 0,
 	 "user memory: pages=N (then a guard page), offset=N into them, fill=c, prot=rw|r|w|none", check_buffer,
 	 make_buffer},

@@ -23,7 +23,10 @@ struct make_env {
 	const char *tmpfs_dir; /* this case's directory on tmpfs, or NULL */
 };
 
-enum { KIND_NEEDS_SCRATCH = 1, KIND_PARAM_REQUIRED = 2, KIND_PARAM_OPTIONAL = 4 };
+/* KIND_CLOSED_FD: the fixture's fd must be closed whenever a step runs
+ * (checked before each step: a case then never reads an open fd as a
+ * kernel's EBADF). */
+enum { KIND_NEEDS_SCRATCH = 1, KIND_PARAM_REQUIRED = 2, KIND_PARAM_OPTIONAL = 4, KIND_CLOSED_FD = 8 };
 
 struct kind {
 	const char *name;

@@ -20,6 +20,7 @@
 #include "expect.h"
 #include "outcome.h"
 #include "overlay.h"
+#include "preflight.h"
 #include "child.h"
 #include "seccomp_profile.h"
 #include "report.h"
@@ -513,6 +514,24 @@ int main(int argc, char **argv)
 		sc_profile_free(profile);
 		return EXIT_BAD_INPUT;
 	}
+	struct sbuf lacks = {0}, notes = {0};
+	bool fit = preflight(&s, order, n, &o.run, &lacks, &notes);
+	if (notes.len && !o.quiet)
+		fprintf(stderr, "splicecheck: %s", notes.s);
+	if (!fit) {
+		fprintf(stderr, "splicecheck: this environment lacks what the selected cases need; nothing was run:\n%s",
+			lacks.s);
+		sb_free(&lacks);
+		sb_free(&notes);
+		xfree(order);
+		expect_free(&exp);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		sc_profile_free(profile);
+		return EXIT_ENV;
+	}
+	sb_free(&lacks);
+	sb_free(&notes);
 	struct report rep = {.fmt = report_format_by_name(o.format), .out = stdout, .verbose = o.verbose,
 			     .target = target, .kernel = kernel, .platform = platform, .env = &env, .ncases = n};
 	struct run_state st = {.s = &s, .exp = &exp, .env = &env, .rep = &rep};
@@ -530,12 +549,13 @@ int main(int argc, char **argv)
 	}
 	if (stopped == SIGPIPE && !st.write_errno)
 		st.write_errno = EPIPE;
+	bool bless_failed = false;
 	if (stopped == 0 && !st.write_errno && o.bless &&
 	    !bless_write(o.bless, &exp, &s, st.seen, st.matched, &seen_env, target))
-		stopped = -1;
+		stopped = -1, bless_failed = true;
 	rc = st.write_errno ? EXIT_ENV
 	     : stopped > 0  ? 128 + stopped
-	     : stopped < 0  ? EXIT_BAD_INPUT
+	     : stopped < 0  ? (bless_failed ? EXIT_BAD_INPUT : EXIT_ENV)
 	     : (rep.failed || rep.broken) ? 1 : 0;
 	if (st.write_errno)
 		fprintf(stderr, "splicecheck: cannot write the report: %s; stopped after %d of %d cases, cleaned up\n",

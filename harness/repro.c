@@ -588,14 +588,15 @@ static const struct helper helpers[] = {
 	},
 	{"closed_fd",
 	 "/* An fd number that is certainly closed: high enough that no later\n"
-	 " * fixture is given it. */\n"
+	 " * fixture is given it (past RLIMIT_NOFILE when that is small). */\n"
 	 "static int closed_fd(void)\n"
 	 "{\n"
 	 "\tint fd = fcntl(0, F_DUPFD, 200);\n"
-	 "\tif (fd < 0)\n"
-	 "\t\tfd = dup(0);\n"
-	 "\tCHECK(fd, \"dup\");\n"
-	 "\tclose(fd);\n"
+	 "\tif (fd >= 0)\n"
+	 "\t\tclose(fd);\n"
+	 "\telse\n"
+	 "\t\tfor (fd = 200; fcntl(fd, F_GETFD) >= 0; fd++)\n"
+	 "\t\t\t;\n"
 	 "\treturn fd;\n"
 	 "}\n"
 	},

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -220,3 +221,92 @@ def test_a_case_with_many_steps_blesses_to_a_file_that_reads_back(run, tmp_path)
     too_many = suite(tmp_path, cases="case t.many\n  pipe p\n" + '  write p.w "x"\n' * 1001, expected="")
     proc = run(*on(too_many))
     assert proc.returncode == 2 and "t.case:1003: " in proc.stderr and "more than 1000 steps" in proc.stderr
+
+
+# --- 1. the environment is never read as the kernel
+
+def in_shell(script, scratch, **kw):
+    env = dict(os.environ, TMPDIR=str(scratch))
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=300, **kw)
+
+
+def statuses(stdout):
+    return {o["case"]: o["status"] for o in map(json.loads, stdout.splitlines()) if o.get("type") == "case"}
+
+
+def test_small_fd_limit_is_never_a_fail(run):
+    proc = in_shell(f"ulimit -n 20 && exec '{binary()}' --format json -j 2", run.scratch)
+    seen = statuses(proc.stdout)
+    assert proc.returncode in (0, 3), proc.stderr
+    assert not [c for c, s in seen.items() if s == "fail"]
+    if proc.returncode == 3:
+        assert "open files: RLIMIT_NOFILE is 20" in proc.stderr and not seen
+    else:
+        assert seen["splice.fd.bad-in"] == "pass"
+
+
+def test_too_small_fd_limit_says_so_and_runs_nothing(run):
+    proc = in_shell(f"ulimit -n 10 && exec '{binary()}' -j 1", run.scratch)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "open files: RLIMIT_NOFILE is 10" in proc.stderr and "nothing was run" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_a_literal_fd_inherited_open_is_an_environment_error(run, tmp_path):
+    d = suite(tmp_path, cases=CASES + "\ncase t.seven\n  pipe q\n  splice 7 NULL q.w NULL 5 0\n",
+              expected=EXPECTED + "t.seven EBADF\n")
+    proc = in_shell(f"exec '{binary()}' {' '.join(on(d))} 7</dev/null", run.scratch)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "fd 7 is open in the harness" in proc.stderr and "t.seven" in proc.stderr
+    assert in_shell(f"exec '{binary()}' {' '.join(on(d))}", run.scratch).returncode == 0
+
+
+def test_full_scratch_filesystem_is_an_environment_error(run, tmp_path):
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root to mount a small tmpfs")
+    full = tmp_path / "full"
+    full.mkdir()
+    script = (f"mount -t tmpfs -o size=256k none '{full}' && "
+              f"(dd if=/dev/zero of='{full}/fill' bs=4k 2>/dev/null; true) && "
+              f"exec '{binary()}' --scratch '{full}' --format json")
+    proc = in_shell(f"exec unshare -m bash -c \"{script}\"", run.scratch)
+    if "mount:" in proc.stderr:
+        pytest.skip("cannot mount tmpfs here: " + proc.stderr)
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr
+    assert f"scratch space: {full} has 0 bytes free" in proc.stderr
+    assert not [c for c, s in statuses(proc.stdout).items() if s == "fail"]
+
+
+NOBODY = 65534
+
+
+def as_nobody():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run as another user with a process limit")
+    return f"setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups"
+
+
+@pytest.fixture
+def user_scratch():
+    # pytest's tmp_path is private to root: the user needs a TMPDIR it owns
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="splicecheck-user."))
+    os.chown(scratch, NOBODY, NOBODY)
+    yield scratch
+    shutil.rmtree(scratch)
+
+
+def test_small_process_limit_is_never_a_fail(user_scratch):
+    prefix = as_nobody()
+    none = in_shell(f"exec {prefix} bash -c \"ulimit -u 1; exec '{binary()}' -j 2\"", user_scratch)
+    assert none.returncode == 3, none.stdout[-2000:] + none.stderr
+    assert "processes: RLIMIT_NPROC is 1" in none.stderr and none.stdout == ""
+    # room for a few more processes than the user has now (other runs of
+    # the user may come and go: the verdicts must not depend on them)
+    have = sum(1 for p in pathlib.Path("/proc").iterdir()
+               if p.name.isdigit() and p.stat().st_uid == NOBODY)
+    few = in_shell(f"exec {prefix} bash -c \"ulimit -u {have + 5}; exec '{binary()}' -j 8 --format json\"",
+                   user_scratch)
+    assert few.returncode in (0, 3), few.stdout[-2000:] + few.stderr
+    assert "at a time" in few.stderr or "processes: RLIMIT_NPROC" in few.stderr, few.stderr
+    assert not [c for c, s in statuses(few.stdout).items() if s == "fail"], few.stdout[-3000:]
+    assert list(user_scratch.iterdir()) == []
