@@ -231,11 +231,12 @@ def test_output_flood_does_not_reach_the_report(faults):
 def check_limited_run(env, proc):
     """Under a resource limit: the harness ends by itself with a verdict
     (never killed by a signal); every case is PASS, or BROKEN/SKIP with a
-    reason; or, when it cannot even start, exit 2 saying why."""
-    assert proc.returncode in (0, 1, 2), (proc.returncode, proc.stderr)
-    if proc.returncode == 2:
-        assert proc.stderr.startswith("splicecheck: ") and proc.stdout == "", proc.stderr
-        return None
+    reason; or, when the preflight finds the environment short of what
+    the cases need, exit 3 saying what is lacking, having run nothing."""
+    assert proc.returncode in (0, 1, 3), (proc.returncode, proc.stderr)
+    if proc.returncode == 3:
+        assert "lacks what the selected cases need" in proc.stderr and proc.stdout == "", proc.stderr
+        return proc.stderr
     got = cases_of(proc.stdout)
     assert len(got) == HUNGRY_CASES.count("case "), proc.stdout
     for c in got.values():
@@ -252,13 +253,15 @@ def test_out_of_fds(tmp_path):
     for n in (5, 6, 7, 8, 10, 12, 16, 24, 64):
         proc = env.run("--format", "json", "-j2", limits=[(resource.RLIMIT_NOFILE, n)])
         got = check_limited_run(env, proc)
-        if got is None:
+        if isinstance(got, str):
+            assert "open files: RLIMIT_NOFILE" in got
+            seen_broken = True
             continue
         seen_ran = True
         broken = [c for c in got.values() if c["status"] == "broken"]
         seen_broken |= bool(broken)
         assert all("open files" in c["reason"] for c in broken), broken
-    # the limits did bite, and a run did get through them
+    # the limits did bite (preflight or BROKEN), and a run did get through them
     assert seen_broken and seen_ran
     assert all(c["status"] == "pass" for c in got.values()), "64 fds should be plenty"
 
@@ -269,7 +272,10 @@ def test_out_of_memory(tmp_path):
     for mib in (16, 24, 32, 48, 64, 128):
         proc = env.run("--format", "json", "-j2", limits=[(resource.RLIMIT_AS, mib << 20)])
         got = check_limited_run(env, proc)
-        if got:
+        if isinstance(got, str):
+            assert "memory: RLIMIT_AS" in got
+            seen_broken = True
+        elif got:
             broken = [c for c in got.values() if c["status"] == "broken"]
             seen_broken |= bool(broken)
             assert all("memory" in c["reason"] for c in broken), broken
