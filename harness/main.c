@@ -53,6 +53,7 @@ struct options {
 	const char *seccomp;        /* install this profile in every case */
 	const char *expect_seccomp; /* expect this profile's verdicts, install nothing */
 	bool verbose, quiet;
+	bool strict; /* a seccomp profile key no runtime reads is an error */
 	bool trace; /* every call, as strace shows it, on stderr */
 	struct run_opts run;
 };
@@ -75,6 +76,7 @@ static void usage(FILE *f)
 	      "                                before its first step, and expect what it does\n"
 	      "      --expect-seccomp PROFILE  expect what the profile does, install nothing (inside a runtime\n"
 	      "                                that enforces it)\n"
+	      "      --strict         refuse a profile key no runtime reads (default: warn, ignore it)\n"
 	      "  -j, --jobs N         cases run at once (default: the number of CPUs)\n"
 	      "      --timeout MS     end a step still in its call after MS (default 250)\n"
 	      "      --no-proc-watch  never ask /proc whether a step sleeps: use the timeout alone\n"
@@ -100,7 +102,7 @@ static int bad_usage(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH,
-	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE };
+	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE, O_STRICT };
 	static const struct option longs[] = {
 		{"filter", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 't'},
 		{"format", required_argument, NULL, O_FORMAT}, {"target", required_argument, NULL, O_TARGET},
@@ -110,6 +112,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"no-proc-watch", no_argument, NULL, O_NOPROC}, {"scratch", required_argument, NULL, O_SCRATCH},
 		{"seccomp", required_argument, NULL, O_SECCOMP},
 		{"expect-seccomp", required_argument, NULL, O_EXPECT_SECCOMP},
+		{"strict", no_argument, NULL, O_STRICT},
 		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
 		{"trace", no_argument, NULL, O_TRACE},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
@@ -148,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_BLESS: o->bless = optarg; break;
 		case O_SECCOMP: o->seccomp = optarg; break;
 		case O_EXPECT_SECCOMP: o->expect_seccomp = optarg; break;
+		case O_STRICT: o->strict = true; break;
 		case 'j':
 			if (!parse_int(optarg, &v) || v < 1 || v > 256)
 				return bad_usage("--jobs %s: expected 1 to 256", optarg);
@@ -336,17 +340,30 @@ static void print_reference(void)
 		printf("call %-12s %s\n", c->name, c->summary);
 }
 
-/* The profile's BPF program on stdout, for runtimes that load one
- * (bwrap --seccomp FD), so a sandbox run enforces exactly what
- * --expect-seccomp predicts. */
-static int export_bpf(const char *path)
+/* A seccomp profile, its warnings on stderr; NULL (said why) if refused. */
+static struct sc_profile *load_profile(const char *path, bool strict)
 {
 	char err[512];
+	sc_profile_set_strict(strict);
 	struct sc_profile *p = sc_profile_load(path, err, sizeof err);
 	if (!p) {
 		fprintf(stderr, "splicecheck: %s\n", err);
-		return EXIT_BAD_INPUT;
+		return NULL;
 	}
+	const char *w = sc_profile_warnings(p);
+	for (const char *l = w; l && *l; l = strchr(l, '\n') + 1)
+		fprintf(stderr, "splicecheck: warning: %.*s\n", (int)strcspn(l, "\n"), l);
+	return p;
+}
+
+/* The profile's BPF program on stdout, for runtimes that load one
+ * (bwrap --seccomp FD), so a sandbox run enforces exactly what
+ * --expect-seccomp predicts. */
+static int export_bpf(const char *path, bool strict)
+{
+	struct sc_profile *p = load_profile(path, strict);
+	if (!p)
+		return EXIT_BAD_INPUT;
 	int rc = sc_profile_write_bpf(p, 1);
 	sc_profile_free(p);
 	if (rc) {
@@ -411,7 +428,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (strcmp(o.command, "seccomp-bpf") == 0)
-		return export_bpf(o.command_arg);
+		return export_bpf(o.command_arg, o.strict);
 	if (strcmp(o.command, "reference") == 0) {
 		print_reference();
 		return 0;
@@ -485,10 +502,8 @@ int main(int argc, char **argv)
 	struct sc_profile *profile = NULL;
 	const char *profile_path = o.seccomp ? o.seccomp : o.expect_seccomp;
 	if (profile_path) {
-		char err[512];
-		profile = sc_profile_load(profile_path, err, sizeof err);
+		profile = load_profile(profile_path, o.strict);
 		if (!profile) {
-			fprintf(stderr, "splicecheck: %s\n", err);
 			expect_free(&exp);
 			suite_free(&s);
 			srcfiles_free(files, nfiles);

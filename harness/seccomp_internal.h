@@ -48,13 +48,15 @@ struct sc_profile {
 	size_t nrules, caprules;
 	struct sock_filter *prog;
 	size_t nprog;
+	char *warnings; /* "file: where: what\n" lines, or NULL */
 };
 
 /* Builds the libseccomp context for p. On failure returns NULL, sets *rc to
  * -errno and *bad_rule to the failing rule's index (or SIZE_MAX). */
 scmp_filter_ctx sc_filter_build(const struct sc_profile *p, int *rc, size_t *bad_rule);
-/* Exports the program libseccomp would load into p->prog. 0 or -errno. */
-int sc_filter_export(struct sc_profile *p);
+/* Exports the program of ctx (built by sc_filter_build for p) into
+ * p->prog. 0 or -errno. */
+int sc_filter_export(struct sc_profile *p, scmp_filter_ctx ctx);
 
 /* Checks that prog only uses what sc_bpf_run evaluates. NULL if fine, else
  * a short reason. */

@@ -19,6 +19,7 @@
 
 struct parse {
 	const char *file;
+	bool strict; /* an unknown key is an error, not a warning */
 	char *err;
 	size_t errlen;
 	const struct sc_env *env;
@@ -45,6 +46,31 @@ static bool fail(struct parse *ps, const char *where, const char *fmt, ...)
 	else
 		snprintf(ps->err, ps->errlen, "%s: %s", ps->file, msg);
 	return false;
+}
+
+/* A warning: collected in the profile (one line each), for the caller to
+ * print; loading goes on. */
+static bool warn(struct parse *ps, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool warn(struct parse *ps, const char *where, const char *fmt, ...)
+{
+	char msg[256], line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	int n = snprintf(line, sizeof line, "%s: %s%s: %s\n", ps->file, ps->prefix, where, msg);
+	if (n < 0)
+		return true;
+	struct sc_profile *p = ps->p;
+	size_t add = strlen(line), old = p->warnings ? strlen(p->warnings) : 0;
+	char *w = realloc(p->warnings, old + add + 1);
+	if (!w)
+		return true; /* a lost warning is not worth failing the load */
+	memcpy(w + old, line, add + 1);
+	p->warnings = w;
+	return true;
 }
 
 static const char *at(char buf[static WHERE_MAX], const char *fmt, ...)
@@ -91,8 +117,10 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
-/* Unknown keys are errors: a misspelt "errnoRet" would otherwise silently
- * turn into EPERM, and the profile would test something else. */
+/* Every key runc, crun or containers/common reads is known here.  Any
+ * other key is ignored, as those readers ignore it (Go's encoding/json),
+ * with a warning naming it: a misspelt "errnoRet" would otherwise silently
+ * turn into EPERM.  Under --strict it is an error. */
 static bool check_keys(struct parse *ps, json_t *obj, const char *where,
 		       const char *const *keys, const char *const *docker_keys)
 {
@@ -103,8 +131,12 @@ static bool check_keys(struct parse *ps, json_t *obj, const char *where,
 		const char *kw = where ? at(w, "%s.%s", where, k) : k;
 		if (in_list(k, keys))
 			continue;
-		if (!in_list(k, docker_keys))
-			return fail(ps, kw, "unknown key");
+		if (!in_list(k, docker_keys)) {
+			if (ps->strict)
+				return fail(ps, kw, "unknown key (--strict)");
+			warn(ps, kw, "unknown key, ignored (no runtime reads it)");
+			continue;
+		}
 		if (ps->oci_only)
 			return fail(ps, kw, "a Docker profile key, not part of the OCI linux.seccomp object");
 	}
@@ -154,9 +186,49 @@ static const struct {
 /* The largest errno the kernel passes through (MAX_ERRNO); it caps larger
  * SECCOMP_RET_DATA, so a bigger errnoRet never means what it says. */
 #define SC_MAX_ERRNO 4095
+/* What libseccomp 2.5.4 accepts in SCMP_ACT_ERRNO(x): it refuses 4095
+ * (its check is x < MAX_ERRNO), so the largest errnoRet a runtime can
+ * load is 4094. */
+#define SC_MAX_ERRNO_RET 4094
+
+/* "EPERM" -> 1, as glibc names them; -1 for a name it does not know. */
+static int errno_number(const char *name)
+{
+	for (int e = 1; e < 4096; e++) {
+		const char *n = strerrorname_np(e);
+		if (n && strcmp(n, name) == 0)
+			return e;
+	}
+	return -1;
+}
+
+/* containers/common writes the errno twice: "errnoRet": 1 and "errno":
+ * "EPERM" (defaultErrnoRet and defaultErrno at the top).  The number is
+ * what it hands to the runtime; the name is read for a profile that only
+ * has the name.  Both present and different: the readers disagree, so the
+ * profile is refused. */
+static bool errno_name_key(struct parse *ps, json_t *obj, const char *where, const char *nkey,
+			   bool have_number, uint64_t *errnum)
+{
+	char w[WHERE_MAX];
+	const char *nw = where ? at(w, "%s.%s", where, nkey) : nkey;
+	json_t *n = get(obj, nkey);
+	if (!n)
+		return true;
+	if (!want(ps, n, JSON_STRING, "an errno name such as \"EPERM\"", nw))
+		return false;
+	int e = errno_number(json_string_value(n));
+	if (e < 0)
+		return fail(ps, nw, "unknown errno name \"%s\"", json_string_value(n));
+	if (have_number && (uint64_t)e != *errnum)
+		return fail(ps, nw, "\"%s\" (%d) disagrees with the errno number %llu beside it",
+			    json_string_value(n), e, (unsigned long long)*errnum);
+	*errnum = (uint64_t)e;
+	return true;
+}
 
 static bool parse_action(struct parse *ps, json_t *obj, const char *where, const char *akey,
-			 const char *ekey, uint32_t *out)
+			 const char *ekey, const char *nkey, uint32_t *out)
 {
 	char w[WHERE_MAX];
 	const char *aw = where ? at(w, "%s.%s", where, akey) : akey;
@@ -181,7 +253,11 @@ static bool parse_action(struct parse *ps, json_t *obj, const char *where, const
 	if (e && !actions[i].takes_errno)
 		return fail(ps, ewp, "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s",
 			    name);
-	if (e && !get_uint(ps, e, ewp, SC_MAX_ERRNO, &errnum))
+	if (e && !get_uint(ps, e, ewp, SC_MAX_ERRNO_RET, &errnum))
+		return false;
+	/* a name beside an action that takes none: containers/common writes
+	 * "errno" on no other, and the runtimes drop it; so do we */
+	if (actions[i].takes_errno && !errno_name_key(ps, obj, where, nkey, e != NULL, &errnum))
 		return false;
 	*out = actions[i].action | (actions[i].takes_errno ? (uint32_t)errnum : 0);
 	return true;
@@ -447,8 +523,6 @@ static const struct {
 	{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
-#define SC_MAX_CONDS 16
-
 struct entry {
 	uint32_t action;
 	unsigned ncond;
@@ -517,9 +591,36 @@ static bool parse_args(struct parse *ps, json_t *call, const char *where, struct
 	return true;
 }
 
+static bool conditions_within_bounds(struct parse *ps, const struct sc_rule *r)
+{
+	const struct sc_profile *p = ps->p;
+	size_t total = r->ncond, same = r->ncond;
+	for (size_t i = 0; i < p->nrules; i++) {
+		total += p->rules[i].ncond;
+		if (p->rules[i].nr == r->nr)
+			same += p->rules[i].ncond;
+	}
+	char w[WHERE_MAX];
+	at(w, "syscalls[%u]", r->call);
+	if (same > SC_MAX_CONDS_PER_SYSCALL)
+		return fail(ps, w, "more than %d conditions on one syscall, summed over its rules",
+			    SC_MAX_CONDS_PER_SYSCALL);
+	if (total > SC_MAX_CONDS_TOTAL)
+		return fail(ps, w, "more than %d conditions in all", SC_MAX_CONDS_TOTAL);
+	return true;
+}
+
 static bool push_rule(struct parse *ps, const struct sc_rule *r)
 {
 	struct sc_profile *p = ps->p;
+	if (p->nrules == SC_MAX_RULES) {
+		char w[WHERE_MAX];
+		return fail(ps, at(w, "syscalls[%u]", r->call),
+			    "more than %d rules (names, and conditions on one argument, count one each)",
+			    SC_MAX_RULES);
+	}
+	if (r->ncond && !conditions_within_bounds(ps, r))
+		return false;
 	if (p->nrules == p->caprules) {
 		size_t cap = p->caprules ? 2 * p->caprules : 64;
 		struct sc_rule *n = realloc(p->rules, cap * sizeof *n);
@@ -606,7 +707,7 @@ static bool parse_names(struct parse *ps, json_t *call, const char *where, const
 static bool parse_call(struct parse *ps, json_t *call, unsigned ci)
 {
 	static const char *const keys[] = {"names", "action", "errnoRet", "args", NULL};
-	static const char *const docker[] = {"name", "comment", "includes", "excludes", NULL};
+	static const char *const docker[] = {"name", "comment", "includes", "excludes", "errno", NULL};
 	char w[WHERE_MAX];
 	const char *where = at(w, "syscalls[%u]", ci);
 	struct entry e;
@@ -614,7 +715,7 @@ static bool parse_call(struct parse *ps, json_t *call, unsigned ci)
 	if (!want(ps, call, JSON_OBJECT, "an object", where) ||
 	    !check_keys(ps, call, where, keys, docker))
 		return false;
-	if (!parse_action(ps, call, where, "action", "errnoRet", &e.action) ||
+	if (!parse_action(ps, call, where, "action", "errnoRet", "errno", &e.action) ||
 	    !parse_args(ps, call, where, &e) || !applies(ps, call, where, &keep))
 		return false;
 	if (!keep) {
@@ -690,11 +791,11 @@ static bool parse_top(struct parse *ps, json_t *sec)
 {
 	static const char *const keys[] = {"defaultAction", "defaultErrnoRet", "architectures",
 					   "flags", "syscalls", NULL};
-	static const char *const docker[] = {"archMap", NULL};
+	static const char *const docker[] = {"archMap", "defaultErrno", NULL};
 	if (json_object_get(sec, "listenerPath") || json_object_get(sec, "listenerMetadata"))
 		return fail(ps, "listenerPath", "a notify listener is not supported");
 	return check_keys(ps, sec, NULL, keys, docker) &&
-	       parse_action(ps, sec, NULL, "defaultAction", "defaultErrnoRet",
+	       parse_action(ps, sec, NULL, "defaultAction", "defaultErrnoRet", "defaultErrno",
 			    &ps->p->def_action) &&
 	       parse_arches(ps, sec) && parse_flags(ps, sec) && parse_syscalls(ps, sec);
 }
@@ -740,9 +841,13 @@ static bool compile(struct parse *ps, json_t *sec)
 		return fail(ps, at(w, "syscalls[%u]", r->call), "libseccomp refused the rule for %s: %s%s",
 			    rule_name(sec, r), strerror(-rc), api_hint(needs_api3(r->action)));
 	}
+	rc = sc_filter_export(p, ctx);
 	seccomp_release(ctx);
-	if ((rc = sc_filter_export(p)) < 0)
+	if (rc < 0)
 		return fail(ps, NULL, "exporting the filter from libseccomp: %s", strerror(-rc));
+	if (p->nprog > BPF_MAXINSNS)
+		return fail(ps, NULL, "the filter is %zu BPF instructions; the kernel loads at most %d",
+			    p->nprog, BPF_MAXINSNS);
 	const char *why = sc_bpf_check(p->prog, p->nprog);
 	if (why)
 		return fail(ps, NULL, "libseccomp generated a program this module cannot evaluate: %s",
@@ -765,10 +870,23 @@ static struct sc_profile *new_profile(const char *name)
 	return p;
 }
 
+static bool strict_keys;
+
+void sc_profile_set_strict(bool strict)
+{
+	strict_keys = strict;
+}
+
+const char *sc_profile_warnings(const struct sc_profile *p)
+{
+	return p->warnings;
+}
+
 static struct sc_profile *from_json(const char *name, json_t *root, const struct sc_env *env,
 				    char *err, size_t errlen)
 {
-	struct parse ps = {.file = name, .err = err, .errlen = errlen, .env = env, .prefix = ""};
+	struct parse ps = {.file = name, .err = err, .errlen = errlen, .env = env, .prefix = "",
+			   .strict = strict_keys};
 	ps.native_goarch = goarch_of(seccomp_arch_native());
 	if (!json_is_object(root)) {
 		fail(&ps, NULL, "top level: expected an object, got %s", type_name(root));
@@ -854,6 +972,7 @@ void sc_profile_free(struct sc_profile *p)
 		return;
 	free(p->rules);
 	free(p->prog);
+	free(p->warnings);
 	free(p->path);
 	free(p);
 }

@@ -9,6 +9,7 @@
 #ifndef SPLICECHECK_SECCOMP_PROFILE_H
 #define SPLICECHECK_SECCOMP_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,27 @@ struct sc_profile *sc_profile_load_env(const char *path, const struct sc_env *en
 				       size_t errlen);
 struct sc_profile *sc_profile_parse_env(const char *name, const char *text, size_t len,
 					const struct sc_env *env, char *err, size_t errlen);
+
+/* Limits checked before libseccomp sees a profile (docs/sandboxes.md): a
+ * profile past them is refused with its position.  Within them a profile
+ * loads in well under a second; libseccomp's rule database grows
+ * quadratically, and the kernel loads at most BPF_MAXINSNS (4096)
+ * instructions anyway. */
+#define SC_MAX_RULES 2048 /* after names are expanded and conditions split */
+#define SC_MAX_CONDS 16   /* "args" of one syscalls entry */
+/* Conditions, summed over the rules: on one syscall, and in all.  The cost
+ * is in conditions on one syscall (libseccomp merges them into one tree,
+ * superlinearly, worst on 32-bit arches where a 64-bit comparison is two):
+ * 256 on one syscall, with x86 and x32 in the archMap, loads in ~0.25 s. */
+#define SC_MAX_CONDS_PER_SYSCALL 256
+#define SC_MAX_CONDS_TOTAL 1024
+
+/* Unknown keys: warned about (sc_profile_warnings) and ignored, as runc,
+ * crun and containers/common ignore them; with strict, refused.  Applies to
+ * every later load. */
+void sc_profile_set_strict(bool strict);
+/* "file: where: what\n" lines for what the load ignored, or NULL. */
+const char *sc_profile_warnings(const struct sc_profile *p);
 
 /* Install in the calling process (sets PR_SET_NO_NEW_PRIVS first).
  * Returns 0 or -errno. */

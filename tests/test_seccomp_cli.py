@@ -122,3 +122,99 @@ def test_bad_profile_exits_2_with_file_and_position(run, tmp_path, name, how):
     assert proc.returncode == 2
     assert re.search(pattern, proc.stderr), proc.stderr
     assert "passed" not in proc.stdout  # nothing ran
+
+
+# ---- profiles as Podman, CRI-O and Buildah ship them (issue 16, item 1) ----
+
+CONTAINERS = PROFILES / "containers-default.json"
+INSTALLED_CONTAINERS = "/usr/share/containers/seccomp.json"
+
+
+def containers_profiles():
+    """The shipped copy, and the installed one where containers-common is."""
+    import os
+    return [str(CONTAINERS)] + ([INSTALLED_CONTAINERS] if os.access(INSTALLED_CONTAINERS, os.R_OK) else [])
+
+
+@pytest.mark.parametrize("profile", containers_profiles())
+def test_containers_common_profile_installed_is_green(run, profile):
+    # defaultErrno and the per-rule errno are read, not refused
+    proc = run("--seccomp", profile, "--format", "json")
+    assert proc.returncode == 0, (proc.stderr, failing(proc))
+    assert "warning" not in proc.stderr
+    vm = [s for s in steps(proc) if s["syscall"] == "vmsplice" and s["status"] != "not-run"]
+    assert vm and all(s["outcome"] == "EPERM" for s in vm)  # this profile denies vmsplice
+
+
+@pytest.mark.parametrize("profile", containers_profiles())
+def test_containers_common_profile_expected_reads(run, profile):
+    # nothing enforces it here: the vmsplice steps differ, but it is read
+    proc = run("--expect-seccomp", profile)
+    assert proc.returncode == 1, proc.stderr
+    assert "expected EPERM" in proc.stdout
+
+
+def unknown_key_profile(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "futureKey": {"x": 1},
+                                "syscalls": [{"names": ["vmsplice"], "action": "SCMP_ACT_ERRNO",
+                                              "errnoRet": 131, "note": "a key nobody reads"}]}))
+    return path
+
+
+def bpf_of(path, *extra, timeout=60):
+    """seccomp-bpf PROFILE: binary on stdout, so bytes; stderr as text."""
+    proc = subprocess.run([binary(), *extra, "seccomp-bpf", str(path)], capture_output=True, timeout=timeout)
+    proc.stderr = proc.stderr.decode()
+    return proc
+
+
+@pytest.mark.parametrize("how", [["--seccomp"], ["--expect-seccomp"], ["seccomp-bpf"]])
+def test_unknown_key_warns_and_goes_on(run, tmp_path, how):
+    path = unknown_key_profile(tmp_path)
+    if how == ["seccomp-bpf"]:
+        proc = bpf_of(path)
+    else:
+        proc = run(*how, str(path), "--filter", "vmsplice.basic.*")
+    assert "warning: " + str(path) + ": futureKey: unknown key, ignored" in proc.stderr
+    assert "syscalls[0].note: unknown key, ignored" in proc.stderr
+    if how == ["--seccomp"]:
+        assert proc.returncode == 0, proc.stdout
+    elif how == ["seccomp-bpf"]:
+        assert proc.returncode == 0 and len(proc.stdout) > 0
+
+
+@pytest.mark.parametrize("how", [["--seccomp"], ["--expect-seccomp"], ["seccomp-bpf"]])
+def test_unknown_key_strict_refuses(run, tmp_path, how):
+    path = unknown_key_profile(tmp_path)
+    proc = bpf_of(path, "--strict") if how == ["seccomp-bpf"] else run("--strict", *how, str(path))
+    assert proc.returncode == 2
+    assert re.search(r"odd\.json: futureKey: unknown key \(--strict\)", proc.stderr), proc.stderr
+    assert not proc.stdout
+
+
+# ---- bounds (issue 11): refused before libseccomp sees them, at once ----
+
+def test_huge_profile_refused_fast(run, tmp_path):
+    rules = [{"names": ["vmsplice"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+              "args": [{"index": 1, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(50000)]
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}))
+    # libseccomp took more than 5 minutes on this; the bound answers first
+    proc = run("--seccomp", str(path), timeout=30)
+    assert proc.returncode == 2
+    assert re.search(r"huge\.json: syscalls\[256\]: more than 256 conditions on one syscall", proc.stderr), \
+        proc.stderr
+
+
+def test_profile_at_the_bounds_loads(run, tmp_path):
+    arch = [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]}]
+    rules = [{"names": [name], "action": "SCMP_ACT_ERRNO", "errnoRet": 1 + i % 100,
+              "args": [{"index": k, "value": i * 7 + k, "valueTwo": i, "op": "SCMP_CMP_MASKED_EQ"}
+                       for k in range(6)]}
+             for name in ("vmsplice", "splice", "tee", "pwritev2") for i in range(42)]
+    path = tmp_path / "bounded.json"
+    path.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "archMap": arch, "syscalls": rules}))
+    proc = bpf_of(path, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) % 8 == 0 and 8 * 1000 < len(proc.stdout) <= 8 * 4096

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -162,7 +163,7 @@ Test(bad_profile, errno_not_an_integer)
 
 Test(bad_profile, errno_out_of_range)
 {
-	expect_error("bad-errno-range.json", ": syscalls[0].errnoRet: 5000 is out of range 0..4095");
+	expect_error("bad-errno-range.json", ": syscalls[0].errnoRet: 5000 is out of range 0..4094");
 }
 
 Test(bad_profile, errno_on_kill)
@@ -176,9 +177,135 @@ Test(bad_profile, missing_default_action)
 	expect_error("bad-missing-default.json", ": defaultAction: missing (required)");
 }
 
-Test(bad_profile, unknown_key)
+/* A key no runtime reads is ignored, as runc, crun and containers/common
+ * ignore it, and named in a warning; --strict refuses it. */
+Test(bad_profile, unknown_key_warns_and_is_ignored)
 {
-	expect_error("bad-unknown-key.json", ": syscalls[0].errnoret: unknown key");
+	char err[512] = "";
+	struct sc_profile *p = sc_profile_load(BAD "bad-unknown-key.json", err, sizeof err);
+	cr_assert_not_null(p, "%s", err);
+	cr_expect_str_eq(sc_profile_warnings(p), BAD "bad-unknown-key.json: syscalls[0].errnoret: "
+					       "unknown key, ignored (no runtime reads it)\n");
+	/* what a runtime does with it: errnoret ignored, so runc's EPERM */
+	struct sc_verdict v = sc_profile_predict(p, SYS_vmsplice, NULL);
+	cr_expect_eq(v.action, SC_ERRNO);
+	cr_expect_eq(v.err, EPERM);
+	sc_profile_free(p);
+}
+
+Test(bad_profile, unknown_key_strict)
+{
+	sc_profile_set_strict(true);
+	expect_error("bad-unknown-key.json", ": syscalls[0].errnoret: unknown key (--strict)");
+	sc_profile_set_strict(false);
+}
+
+Test(bad_profile, known_keys_no_warning)
+{
+	struct sc_profile *p = load_ok(PROFILES "docker-default.json", &no_caps_618);
+	cr_expect_null(sc_profile_warnings(p));
+	sc_profile_free(p);
+}
+
+/* containers/common's keys: defaultErrno and errno, names beside the
+ * numbers */
+Test(semantics, errno_names_as_containers_common_writes_them)
+{
+	struct sc_profile *p = parse_ok(
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"defaultErrno\": \"ENOSYS\","
+		" \"syscalls\": [{\"names\": [\"vmsplice\"], \"action\": \"SCMP_ACT_ERRNO\", \"errno\": \"EPERM\"},"
+		" {\"names\": [\"splice\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22, \"errno\": \"EINVAL\"},"
+		" {\"names\": [\"tee\", \"read\", \"write\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\", \"errno\": \"EIO\"}]}");
+	cr_expect_null(sc_profile_warnings(p));
+	cr_expect_eq(sc_profile_predict(p, SYS_vmsplice, NULL).err, EPERM);
+	cr_expect_eq(sc_profile_predict(p, SYS_splice, NULL).err, EINVAL);
+	cr_expect_eq(sc_profile_predict(p, SYS_tee, NULL).action, SC_ALLOW);
+	cr_expect_eq(sc_profile_predict(p, SYS_pipe2, NULL).err, ENOSYS);
+	sc_profile_free(p);
+}
+
+Test(bad_profile, errno_name_disagrees_with_number)
+{
+	char err[512] = "";
+	const char text[] = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, "
+			    "\"defaultErrno\": \"ENOSYS\"}";
+	cr_expect_null(sc_profile_parse("inline", text, strlen(text), err, sizeof err));
+	cr_expect_str_eq(err, "inline: defaultErrno: \"ENOSYS\" (38) disagrees with the errno number 1 beside it");
+	const char text2[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"tee\"], "
+			     "\"action\": \"SCMP_ACT_ERRNO\", \"errno\": \"EWHATEVER\"}]}";
+	cr_expect_null(sc_profile_parse("inline", text2, strlen(text2), err, sizeof err));
+	cr_expect_str_eq(err, "inline: syscalls[0].errno: unknown errno name \"EWHATEVER\"");
+}
+
+/* The shipped copy of containers-common's profile (profiles/), and the
+ * installed one where the package is: both load without a warning. */
+Test(shipped, containers_common_default)
+{
+	struct sc_profile *p = load_ok(PROFILES "containers-default.json", &no_caps_618);
+	cr_expect_null(sc_profile_warnings(p));
+	cr_expect_eq(sc_profile_predict(p, SYS_vmsplice, NULL).err, EPERM);
+	cr_expect_eq(sc_profile_predict(p, SYS_splice, NULL).action, SC_ALLOW);
+	cr_expect_eq(sc_profile_predict(p, 1000, NULL).err, ENOSYS);
+	sc_profile_free(p);
+	if (access("/usr/share/containers/seccomp.json", R_OK) == 0) {
+		p = load_ok("/usr/share/containers/seccomp.json", &no_caps_618);
+		cr_expect_null(sc_profile_warnings(p));
+		sc_profile_free(p);
+	}
+}
+
+/* Bounds, checked before libseccomp: a profile past them is refused
+ * at once with its position (a 50,000-rule profile took libseccomp more
+ * than 5 minutes). */
+static char *many_rules(int n, int conds, const char *arch_map)
+{
+	size_t cap = 256 + (size_t)n * (96 + (size_t)conds * 80);
+	char *t = malloc(cap), *w = t;
+	w += sprintf(w, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", %s \"syscalls\": [", arch_map);
+	for (int i = 0; i < n; i++) {
+		w += sprintf(w, "%s{\"names\": [\"vmsplice\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": %d, \"args\": [",
+			     i ? "," : "", 1 + i % 100);
+		for (int k = 0; k < conds; k++)
+			w += sprintf(w, "%s{\"index\": %d, \"value\": %d, \"valueTwo\": %d, \"op\": \"SCMP_CMP_MASKED_EQ\"}",
+				     k ? "," : "", k, i * 7 + k, i);
+		w += sprintf(w, "]}");
+	}
+	sprintf(w, "]}");
+	return t;
+}
+
+static void expect_refused(const char *text, const char *want)
+{
+	char err[512] = "";
+	struct sc_profile *p = sc_profile_parse_env("big.json", text, strlen(text), &no_caps_618, err, sizeof err);
+	cr_expect_null(p);
+	sc_profile_free(p);
+	cr_expect(strstr(err, want), "%s", err);
+}
+
+Test(bounds, rules)
+{
+	char *t = many_rules(50000, 0, "");
+	expect_refused(t, "big.json: syscalls[2048]: more than 2048 rules");
+	free(t);
+}
+
+Test(bounds, conditions_on_one_syscall)
+{
+	char *t = many_rules(43, 6, "\"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", "
+				    "\"subArchitectures\": [\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]}],");
+	expect_refused(t, "big.json: syscalls[42]: more than 256 conditions on one syscall");
+	free(t);
+}
+
+Test(bounds, within_loads)
+{
+	char *t = many_rules(42, 6, "\"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", "
+				    "\"subArchitectures\": [\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]}],");
+	struct sc_profile *p = parse_ok(t);
+	cr_expect_eq(sc_profile_rule_count(p), 42);
+	sc_profile_free(p);
+	free(t);
 }
 
 Test(bad_profile, unknown_arch)
