@@ -136,29 +136,43 @@ static bool term_parse(const char *s, size_t len, unsigned long long *out)
 	return true;
 }
 
-/* Sums are kept wide so that a result outside what 64 bits hold (signed
+/* Sums are kept as a sign and a 64-bit magnitude (no __int128: 32-bit
+ * builds lack it), so that a result outside what 64 bits hold (signed
  * below zero, unsigned above) is an error instead of a wrapped number. */
-static bool in_range(__int128 v)
+struct wide {
+	bool neg;
+	unsigned long long mag;
+};
+
+static bool wide_add(struct wide *w, bool neg, unsigned long long v)
 {
-	return v >= -((__int128)1 << 63) && v <= (__int128)ULLONG_MAX;
+	if (w->neg == neg) {
+		if (__builtin_add_overflow(w->mag, v, &w->mag))
+			return false;
+	} else if (w->mag >= v) {
+		w->mag -= v;
+	} else {
+		w->mag = v - w->mag;
+		w->neg = !w->neg;
+	}
+	if (w->mag == 0)
+		w->neg = false;
+	return !w->neg || w->mag <= 1ULL << 63;
 }
 
 bool num_parse(const char *word, unsigned long long *out)
 {
-	__int128 acc = 0;
+	struct wide acc = {false, 0};
 	const char *s = word;
 	int sign = 1;
 	if (*s == '-' && s[1]) { /* a leading minus belongs to the first atom */
 		const char *op = s + 1 + strcspn(s + 1, "+-");
 		unsigned long long v;
-		if (!term_parse(s + 1, (size_t)(op - s - 1), &v))
-			return false;
-		acc = -(__int128)v;
-		if (!in_range(acc))
+		if (!term_parse(s + 1, (size_t)(op - s - 1), &v) || !wide_add(&acc, true, v))
 			return false;
 		s = op;
 		if (!*s) {
-			*out = (unsigned long long)acc;
+			*out = acc.neg ? 0 - acc.mag : acc.mag;
 			return true;
 		}
 		sign = *s == '-' ? -1 : 1;
@@ -167,10 +181,7 @@ bool num_parse(const char *word, unsigned long long *out)
 	for (;;) {
 		size_t n = strcspn(s, "+-");
 		unsigned long long v;
-		if (!term_parse(s, n, &v))
-			return false;
-		acc = sign > 0 ? acc + v : acc - v;
-		if (!in_range(acc))
+		if (!term_parse(s, n, &v) || !wide_add(&acc, sign < 0, v))
 			return false;
 		s += n;
 		if (!*s)
@@ -178,7 +189,7 @@ bool num_parse(const char *word, unsigned long long *out)
 		sign = *s == '-' ? -1 : 1;
 		s++;
 	}
-	*out = (unsigned long long)acc;
+	*out = acc.neg ? 0 - acc.mag : acc.mag;
 	return true;
 }
 
