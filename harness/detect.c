@@ -14,6 +14,9 @@
 enum probe {
 	P_UNAME_VERSION, /* uname's version string equals arg */
 	P_PATH,          /* arg exists */
+	P_PATH_BOUND,    /* arg exists and /etc/hostname is a mount point, as in
+			  * every Docker container: a stray file alone is no
+			  * container (some VM images ship an empty /.dockerenv) */
 	P_ENV,           /* the environment variable arg is set: its value is the hint */
 	P_PID1,          /* /proc/1/comm equals arg: a sandbox's own init */
 };
@@ -31,7 +34,7 @@ static const struct rule targets[] = {
 
 /* Containers around a Linux kernel: named in the reason only. */
 static const struct rule hints[] = {
-	{"docker", P_PATH, "/.dockerenv"},
+	{"docker", P_PATH_BOUND, "/.dockerenv"},
 	{"podman", P_PATH, "/run/.containerenv"},
 	{"flatpak", P_PATH, "/.flatpak-info"},
 	{"bwrap", P_PID1, "bwrap"},
@@ -85,6 +88,21 @@ static bool first_line(const struct ctx *c, const char *path, char *buf, size_t 
 	return ok;
 }
 
+/* Is path a mount point of this process's mount namespace? */
+static bool mounted_at(const struct ctx *c, const char *path)
+{
+	FILE *f = open_at(c, "/proc/self/mountinfo");
+	if (!f)
+		return false;
+	char line[1024], mnt[512];
+	bool found = false;
+	/* "36 35 98:0 /mnt1 /mnt2 rw ...": the fifth field is the mount point */
+	while (!found && fgets(line, sizeof line, f))
+		found = sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 && strcmp(mnt, path) == 0;
+	fclose(f);
+	return found;
+}
+
 /* Why the rule matched ("" when it did not). */
 static void probe(const struct ctx *c, const struct rule *r, char *why, size_t n)
 {
@@ -100,6 +118,11 @@ static void probe(const struct ctx *c, const struct rule *r, char *why, size_t n
 		snprintf(buf, sizeof buf, "%s%s", c->root, r->arg);
 		if (access(buf, F_OK) == 0)
 			snprintf(why, n, "%s (%s)", r->name, r->arg);
+		break;
+	case P_PATH_BOUND:
+		snprintf(buf, sizeof buf, "%s%s", c->root, r->arg);
+		if (access(buf, F_OK) == 0 && mounted_at(c, "/etc/hostname"))
+			snprintf(why, n, "%s (%s, /etc/hostname bound)", r->name, r->arg);
 		break;
 	case P_ENV: {
 		const char *v = c->env(r->arg);

@@ -136,3 +136,46 @@ def test_gvisor(work):
     assert re.search(r"^SKIP +\S+ +\(.*pipe2\(O_DIRECT\): Operation not supported\)$", proc.stdout, re.M)
     assert re.search(r"^\d+ passed, \d+ failed, \d+ skipped$", proc.stdout, re.M), proc.stdout[-2000:]
     assert runsc_leftovers() == before
+
+
+# ---- the container hints (issue 11): a stray /.dockerenv is no container ----
+
+def reason_line(stderr):
+    m = re.search(r"^splicecheck: target .*$", stderr, re.M)
+    assert m, stderr
+    return m.group(0)
+
+
+def bwrap_run(*bwrap_args):
+    if not shutil.which("bwrap"):
+        pytest.skip("bwrap is not installed (apt-get install bubblewrap)")
+    scratch = tempfile.mkdtemp(prefix="splicecheck-hint.")
+    try:
+        p = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--bind", scratch,
+                            scratch, "--tmpfs", "/run", *bwrap_args, "--unshare-all", "--setenv", "TMPDIR", scratch,
+                            str(ROOT / "build/splicecheck"), "--filter", "tee.*"],
+                           capture_output=True, text=True, timeout=120)
+        assert os.listdir(scratch) == []
+    finally:
+        shutil.rmtree(scratch)
+    if "splicecheck: target" not in p.stderr:
+        pytest.skip(f"bwrap cannot run here: {p.stderr.strip()[-300:]}")
+    return p
+
+
+def test_dockerenv_alone_is_no_container_hint(tmp_path):
+    """A /.dockerenv file without Docker's bind mounts (some VM images ship
+    one) names no container."""
+    marker = tmp_path / "dockerenv"
+    marker.write_text("")
+    p = bwrap_run("--ro-bind", str(marker), "/.dockerenv")
+    assert "docker" not in reason_line(p.stderr)
+
+
+def test_dockerenv_with_bound_hostname_is_docker(tmp_path):
+    marker = tmp_path / "dockerenv"
+    marker.write_text("")
+    host = tmp_path / "hostname"
+    host.write_text("c0ffee\n")
+    p = bwrap_run("--ro-bind", str(marker), "/.dockerenv", "--ro-bind", str(host), "/etc/hostname")
+    assert "container hint: docker (/.dockerenv, /etc/hostname bound)" in reason_line(p.stderr)
