@@ -22,6 +22,7 @@
 #include "overlay.h"
 #include "preflight.h"
 #include "child.h"
+#include "seccomp_needs.h"
 #include "seccomp_profile.h"
 #include "report.h"
 #include "repro.h"
@@ -52,6 +53,7 @@ struct options {
 	const char *bless;
 	const char *seccomp;        /* install this profile in every case */
 	const char *expect_seccomp; /* expect this profile's verdicts, install nothing */
+	const char *seccomp_start;  /* install it in the harness before any case, as a runtime does */
 	bool verbose, quiet;
 	bool strict; /* a seccomp profile key no runtime reads is an error */
 	bool trace; /* every call, as strace shows it, on stderr */
@@ -76,6 +78,8 @@ static void usage(FILE *f)
 	      "                                before its first step, and expect what it does\n"
 	      "      --expect-seccomp PROFILE  expect what the profile does, install nothing (inside a runtime\n"
 	      "                                that enforces it)\n"
+	      "      --seccomp-from-start PROFILE  install it on the whole harness before any fixture, as a\n"
+	      "                                runtime does; predict the fixtures and start-up calls it denies\n"
 	      "      --strict         refuse a profile key no runtime reads (default: warn, ignore it)\n"
 	      "  -j, --jobs N         cases run at once (default: the number of CPUs)\n"
 	      "      --timeout MS     end a step still in its call after MS (default 250)\n"
@@ -102,7 +106,7 @@ static int bad_usage(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH,
-	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE, O_STRICT };
+	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE, O_STRICT, O_SECCOMP_START };
 	static const struct option longs[] = {
 		{"filter", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 't'},
 		{"format", required_argument, NULL, O_FORMAT}, {"target", required_argument, NULL, O_TARGET},
@@ -113,6 +117,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"seccomp", required_argument, NULL, O_SECCOMP},
 		{"expect-seccomp", required_argument, NULL, O_EXPECT_SECCOMP},
 		{"strict", no_argument, NULL, O_STRICT},
+		{"seccomp-from-start", required_argument, NULL, O_SECCOMP_START},
 		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
 		{"trace", no_argument, NULL, O_TRACE},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
@@ -152,6 +157,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_SECCOMP: o->seccomp = optarg; break;
 		case O_EXPECT_SECCOMP: o->expect_seccomp = optarg; break;
 		case O_STRICT: o->strict = true; break;
+		case O_SECCOMP_START: o->seccomp_start = optarg; break;
 		case 'j':
 			if (!parse_int(optarg, &v) || v < 1 || v > 256)
 				return bad_usage("--jobs %s: expected 1 to 256", optarg);
@@ -203,9 +209,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (optind < argc)
 			return bad_usage("unexpected argument '%s'", argv[optind]);
 	}
-	if (o->seccomp && o->expect_seccomp)
-		return bad_usage("--seccomp and --expect-seccomp exclude each other%s", "");
-	if ((o->seccomp || o->expect_seccomp) && o->bless)
+	if (!!o->seccomp + !!o->expect_seccomp + !!o->seccomp_start > 1)
+		return bad_usage("--seccomp, --expect-seccomp and --seccomp-from-start exclude each other%s", "");
+	if ((o->seccomp || o->expect_seccomp || o->seccomp_start) && o->bless)
 		return bad_usage("--bless records the base target: not with a seccomp profile%s", "");
 	if (!report_format_by_name(o->format))
 		return bad_usage("--format '%s': expected text, tap, json or junit", o->format);
@@ -500,7 +506,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	struct sc_profile *profile = NULL;
-	const char *profile_path = o.seccomp ? o.seccomp : o.expect_seccomp;
+	const char *profile_path = o.seccomp ? o.seccomp : o.expect_seccomp ? o.expect_seccomp : o.seccomp_start;
 	if (profile_path) {
 		profile = load_profile(profile_path, o.strict);
 		if (!profile) {
@@ -514,7 +520,8 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "splicecheck: target %s (%s), kernel %s (%s), %s, %s%s%s%s\n", target, why, kernel,
 			kernel_source, platform, env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
-			profile ? profile_path : "", profile ? (o.seccomp ? " (installed)" : " (expected)") : "");
+			profile ? profile_path : "",
+			profile ? (o.seccomp ? " (installed)" : o.seccomp_start ? " (on the whole run)" : " (expected)") : "");
 
 	arena_end();
 	int *order = xcalloc((size_t)s.n, sizeof *order), n = 0;
@@ -522,6 +529,14 @@ int main(int argc, char **argv)
 		if (selected(&o, &s.cases[i]))
 			order[n++] = i;
 	if (n == 0 && nothing_selected(&o)) {
+		xfree(order);
+		expect_free(&exp);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		sc_profile_free(profile);
+		return EXIT_BAD_INPUT;
+	}
+	if (profile && !o.expect_seccomp && !sc_needs_report(profile, o.seccomp_start, profile_path, &s, order, n, stderr)) {
 		xfree(order);
 		expect_free(&exp);
 		suite_free(&s);
@@ -556,6 +571,11 @@ int main(int argc, char **argv)
 	if (o.trace && !trace_open())
 		fprintf(stderr, "splicecheck: --trace: cannot make the trace file: %s\n", strerror(errno));
 	report_begin(&rep);
+	/* as a runtime: every fixture and the harness itself under the filter */
+	if (o.seccomp_start && (rc = sc_profile_install(profile)) < 0) {
+		fprintf(stderr, "splicecheck: cannot install seccomp profile %s: %s\n", profile_path, strerror(-rc));
+		exit(EXIT_BAD_INPUT);
+	}
 	int stopped = run_cases(&s, order, n, &o.run, on_case_done, &st);
 	if (stopped == 0) {
 		report_end(&rep);

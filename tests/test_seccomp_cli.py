@@ -254,3 +254,74 @@ def test_libseccomp_leak_is_the_librarys(tmp_path):
                     "harness/seccomp_filter.c can go")
     assert "LeakSanitizer: detected memory leaks" in proc.stderr
     assert re.search(r"leak of \d+ byte\(s\) in \d+ object\(s\) allocated from:\n.*\n.*libseccomp", proc.stderr)
+
+
+# ---- profiles on the whole process (issue 16, item 4; issue 11: deny-all) ----
+
+def profile_file(tmp_path, name, body):
+    path = tmp_path / name
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_deny_all_profile_says_why_nothing_runs(run, tmp_path):
+    path = profile_file(tmp_path, "deny-all.json", {"defaultAction": "SCMP_ACT_ERRNO"})
+    proc = run("--seccomp", str(path))
+    assert proc.returncode == 2
+    assert "outside any step" not in proc.stdout + proc.stderr
+    assert re.search(r"deny-all\.json denies calls a case makes outside its steps after the profile is "
+                     r"installed: write: EPERM \(the report, and each step's result to the harness\)", proc.stderr), \
+        proc.stderr
+    assert "passed" not in proc.stdout
+
+
+def test_from_start_predicts_startup_failure(run, tmp_path):
+    """A profile without arch_prctl: the harness says it cannot start under
+    it, and it really cannot (the static binary under bwrap --seccomp)."""
+    path = profile_file(tmp_path, "no-arch-prctl.json", {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["arch_prctl"], "action": "SCMP_ACT_ERRNO"}]})
+    proc = run("--seccomp-from-start", str(path))
+    assert proc.returncode == 2
+    assert re.search(r"no-arch-prctl\.json, on the whole process from its start .*denies calls this program cannot "
+                     r"do without: arch_prctl: EPERM \(the C library's thread-local storage, before main\): under a "
+                     r"runtime enforcing it, splicecheck cannot run", proc.stderr), proc.stderr
+    # --seccomp (installed per case, after start-up) is fine with it
+    assert run("--seccomp", str(path), "--filter", "tee.*").returncode == 0
+    why = bwrap_usable()
+    if why:
+        pytest.skip(why)
+    bpf = tmp_path / "p.bpf"
+    bpf.write_bytes(bpf_of(path).stdout)
+    with open(bpf, "rb") as f:
+        real = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
+                               "--seccomp", str(f.fileno()), binary("splicecheck-static"), "list"],
+                              pass_fds=(f.fileno(),), capture_output=True, text=True, timeout=60)
+    assert real.returncode != 0 and "thread-local storage" in real.stderr, real.stderr
+
+
+def test_from_start_predicts_fixture_skips(run, tmp_path):
+    """memfd_create denied for the whole run: exactly the cases predicted
+    SKIP are SKIP (beside the host's own SKIPs), and the run is green."""
+    path = profile_file(tmp_path, "no-memfd.json", {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["memfd_create"], "action": "SCMP_ACT_ERRNO"}]})
+    host_skips = set(re.findall(r"^SKIP +(\S+)", run().stdout, re.M))
+    proc = run("--seccomp-from-start", str(path))
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    predicted = set(re.findall(r"predicted under \S+ from the start: (\S+) SKIP \(.*memfd_create: EPERM\)$",
+                               proc.stderr, re.M))
+    seen = set(re.findall(r"^SKIP +(\S+) +\(.*memfd_create: Operation not permitted\)$", proc.stdout, re.M))
+    assert len(predicted) >= 3 and predicted == seen
+    assert set(re.findall(r"^SKIP +(\S+)", proc.stdout, re.M)) == seen | host_skips
+
+
+def test_from_start_excludes_other_profile_options(run, tmp_path):
+    proc = run("--seccomp-from-start", str(PROFILES / "deny-vmsplice-errno.json"), "--seccomp",
+               str(PROFILES / "deny-vmsplice-errno.json"))
+    assert proc.returncode == 2 and "exclude each other" in proc.stderr
+
+
+def test_from_start_steps_still_predicted(run):
+    proc = run("--seccomp-from-start", str(PROFILES / "deny-vmsplice-errno.json"), "--format", "json")
+    assert proc.returncode == 0, failing(proc)
+    vm = [s for s in steps(proc) if s["syscall"] == "vmsplice" and s["status"] != "not-run"]
+    assert vm and all(s["outcome"] == "ENOTRECOVERABLE" for s in vm)

@@ -798,3 +798,33 @@ Test(kernel, in_memory_profiles)
 		sc_profile_free(p);
 	}
 }
+
+/* ---- --seccomp-from-start: what the harness needs itself ---------------- */
+
+#include "kinds.h"
+#include "seccomp_needs.h"
+
+/* every fixture kind has its calls listed, so the prediction covers it */
+Test(needs, every_kind_listed)
+{
+	const struct kind *k;
+	for (size_t i = 0; (k = kind_at(i)); i++)
+		cr_expect(sc_needs_knows_kind(k->name), "kind %s has no calls in seccomp_needs.c", k->name);
+}
+
+Test(needs, deny_all_and_allow_all)
+{
+	struct sc_profile *deny = parse_ok("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}");
+	struct sc_profile *allow = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	struct sbuf b = {0};
+	cr_expect_eq(sc_needs_fatal(allow, true, &b), 0);
+	cr_expect_gt(sc_needs_fatal(deny, false, &b), 0);
+	cr_expect(strstr(b.s, "write: EPERM"), "%s", b.s);
+	cr_expect_null(strstr(b.s, "arch_prctl"), "%s", b.s); /* start-up is not a case's */
+	sb_free(&b);
+	cr_expect_gt(sc_needs_fatal(deny, true, &b), 0);
+	cr_expect(strstr(b.s, "mprotect: EPERM"), "%s", b.s);
+	sb_free(&b);
+	sc_profile_free(deny);
+	sc_profile_free(allow);
+}
