@@ -457,11 +457,20 @@ int main(int argc, char **argv)
 	}
 
 	char target[32], why[256];
+	detect_target(target, sizeof target, why, sizeof why);
+	/* a sandbox that is not a Linux kernel (gVisor) reports a fixed uname:
+	 * judged as Linux, it must be judged as the Linux it runs on */
+	if (o.target && strcmp(o.target, "linux") == 0 && strcmp(target, "linux") != 0 && !o.kernel &&
+	    strcmp(o.command, "run") == 0) {
+		fprintf(stderr, "splicecheck: --target linux under %s (%s): its uname -r is no Linux version; "
+			"say which Linux it is judged as with --kernel VERSION (the host's uname -r)\n", target, why);
+		suite_free(&s);
+		srcfiles_free(files, nfiles);
+		return EXIT_BAD_INPUT;
+	}
 	if (o.target) {
 		snprintf(target, sizeof target, "%s", o.target);
 		snprintf(why, sizeof why, "--target");
-	} else {
-		detect_target(target, sizeof target, why, sizeof why);
 	}
 	char running[128];
 	const char *kernel_source = "--kernel";

@@ -179,3 +179,44 @@ def test_dockerenv_with_bound_hostname_is_docker(tmp_path):
     host.write_text("c0ffee\n")
     p = bwrap_run("--ro-bind", str(marker), "/.dockerenv", "--ro-bind", str(host), "/etc/hostname")
     assert "container hint: docker (/.dockerenv, /etc/hostname bound)" in reason_line(p.stderr)
+
+
+# ---- a sandbox judged as the Linux it runs on (issue 16, item 2) ----
+
+def test_gvisor_as_linux_needs_the_hosts_version(work):
+    """Under gVisor, --target linux without --kernel would judge version
+    ranges by gVisor's fixed 4.4.0: refused, saying what to give."""
+    proc, rows = sandbox(work, "gvisor", "--", "--target", "linux")
+    verdict, detail = rows["gvisor"]
+    if verdict == "SKIPPED":
+        pytest.skip(detail)
+    assert verdict == "FAIL" and "exit status 2" in detail, proc.stdout[-2000:]
+    assert "--target linux under gvisor" in proc.stderr and "--kernel VERSION" in proc.stderr, proc.stderr
+
+
+def test_divergence_lists_exactly_the_failures(tmp_path):
+    """tools/divergence.py judges gVisor as the host's Linux: the cases it
+    fails on are exactly the cases whose outcomes differ from the host's,
+    among them the ones gVisor's uname once hid, and none of those where
+    gVisor and this Linux agree.  Progress goes to stderr."""
+    if not shutil.which("runsc"):
+        pytest.skip("runsc is not installed (apt-get install runsc)")
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import divergence as dv
+    saved = tmp_path / "runs"
+    p = subprocess.run([str(ROOT / "tools/divergence.py"), "--save", str(saved), "gvisor"], capture_output=True,
+                       text=True, timeout=900)
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"^divergence\.py: \[ *[\d.]+s\] the host \(Linux ", p.stderr, re.M), p.stderr
+    assert re.search(r"^divergence\.py: \[ *[\d.]+s\] gvisor$", p.stderr, re.M), p.stderr
+    if "## gvisor: SKIPPED" in p.stdout:
+        pytest.skip(p.stdout)
+    host, sb = dv.Run(saved / "host.json"), dv.Run(saved / "gvisor.json")
+    assert sb.summary["kernel"] == os.uname().release
+    diffs, _, compared = dv.compare(host, sb, "gvisor")
+    differ = {c for c, _, _ in diffs}
+    failed = {c for c, o in sb.cases.items() if o["status"] == "fail"}
+    assert compared > 400 and differ and differ == failed, (sorted(differ - failed), sorted(failed - differ))
+    assert {"tee.flags.unknown-len-zero", "splice.f2p.dev-null-einval", "splice.p2f.dev-full-einval"} <= differ
+    assert not any(c.startswith("splice.f2p.len-size-max") for c in differ)

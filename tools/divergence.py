@@ -22,6 +22,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SANDBOXES = ["gvisor", "gvisor-seccomp", "firejail", "bwrap", "bwrap-seccomp", "crun", "userns"]
@@ -122,7 +123,8 @@ def report(host, sb, name, out):
     hk, sk = host.summary.get("kernel", "?"), sb.summary.get("kernel", "?")
     w = out.write
     w(f"## {name}: {DESCRIBE.get(name, name)}\n\n")
-    w(f"Host: Linux {hk}; in the sandbox uname -r says {sk}. Both runs: `--target linux`. "
+    w(f"Host: Linux {hk}; the sandbox judged as Linux {sk} (`--kernel` of the host: a sandbox's own uname, "
+      f"such as gVisor's fixed 4.4.0, is no Linux version). Both runs: `--target linux`. "
       f"{compared} cases ran on both sides; **{len(diffs)} differ**"
       f"{f', {len(apart)} ran on one side only' if apart else ''}.\n\n")
     if diffs:
@@ -154,22 +156,47 @@ def report(host, sb, name, out):
     return len(diffs)
 
 
+T0 = time.monotonic()
+
+
+def progress(msg):
+    """A line on stderr for each stage: the whole run takes minutes."""
+    print(f"divergence.py: [{time.monotonic() - T0:5.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+def host_kernel():
+    return os.uname().release
+
+
 def run_host(binary, args, dest):
+    progress(f"the host (Linux {host_kernel()}): {os.path.basename(binary)} --target linux")
     with open(dest, "w") as f:
         p = subprocess.run([binary, "--target", "linux", "--format", "json", "-q", *args], stdout=f,
                            stderr=subprocess.PIPE, text=True, timeout=900)
     if p.returncode not in (0, 1):
         raise SystemExit(f"tools/divergence.py: the host run failed ({p.returncode}): {p.stderr.strip()[-500:]}")
+    progress("the host: done")
 
 
 def run_sandboxes(binary, names, args, dest):
-    """ci/sandbox --save; returns {name: reason} for those SKIPPED."""
+    """ci/sandbox --save; returns {name: reason} for those SKIPPED.  Every
+    sandbox is judged as the Linux it runs on (--kernel of the host): a
+    sandbox's own uname (gVisor's fixed 4.4.0) is no Linux version."""
+    progress(f"the sandboxes through ci/sandbox: {' '.join(names)}")
     with tempfile.TemporaryDirectory() as tmp:
-        p = subprocess.run([str(ROOT / "ci/sandbox"), "--binary", binary, "--save", tmp, *names, "--",
-                            "--target", "linux", "--format", "json", "-q", *args],
-                           capture_output=True, text=True, timeout=3600)
+        p = subprocess.Popen([str(ROOT / "ci/sandbox"), "--binary", binary, "--save", tmp, *names, "--",
+                              "--target", "linux", "--kernel", host_kernel(), "--format", "json", "-q", *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in p.stdout:
+            lines.append(line)
+            if line.startswith("== "):
+                progress(line[3:].strip())
+        p.stderr.read()
+        p.wait(timeout=3600)
+        progress("the sandboxes: done")
         skipped = {}
-        for line in p.stdout.splitlines():
+        for line in lines:
             if line.startswith("== ") and ": SKIPPED: " in line:
                 n, why = line[3:].split(": SKIPPED: ", 1)
                 skipped[n] = why
