@@ -151,6 +151,7 @@ bool bless_write(const char *path, const struct expset *set, const struct suite 
 	struct expset check = {0};
 	memcpy(check.known, set->known, sizeof check.known);
 	check.nknown = set->nknown;
+	check.partial = set->partial;
 	struct diag d = {0};
 	bool ok = expect_parse_file(&check, path, out.s ? out.s : "", target, s, &d);
 	expect_free(&check);

@@ -33,6 +33,9 @@ struct expset {
 	 * empty, as in unit tests, only the file's own target) */
 	char known[MAX_TARGETS][32];
 	int nknown;
+	/* set before expect_load: the suite is part of the cases (--cases FILE),
+	 * so lines naming a case it does not hold are passed over, not errors */
+	bool partial;
 	const char *chain[MAX_CHAIN + 1]; /* running target first, then what it inherits */
 	int nfiles;
 	struct srcfile files[MAX_CHAIN]; /* base first */

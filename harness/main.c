@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -216,6 +217,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (!report_format_by_name(o->format))
 		return bad_usage("--format '%s': expected text, tap, json or junit", o->format);
 	return 0;
+}
+
+/* Edits to the checkout are never silently ignored: the embedded copies
+ * this run would use must be the checkout's files (static build: always). */
+static bool embedded_fresh(const struct options *o)
+{
+	struct diag dc = {0}, de = {0};
+	bool ok = o->ncases > 0 || source_embedded_fresh("cases/", ".case", &dc);
+	ok &= o->expected_dir || source_embedded_fresh("expected/", ".expected", &de);
+	if (dc.set)
+		fprintf(stderr, "splicecheck: %s\n", dc.msg);
+	if (de.set)
+		fprintf(stderr, "splicecheck: %s\n", de.msg);
+	return ok;
 }
 
 static bool load_cases(const struct options *o, struct suite *s, struct srcfile **files, int *nfiles)
@@ -443,6 +458,8 @@ int main(int argc, char **argv)
 	struct srcfile *files;
 	int nfiles;
 	/* what is parsed from here to the run lives in the shared arena */
+	if (!embedded_fresh(&o))
+		return EXIT_BAD_INPUT;
 	arena_begin();
 	if (!load_cases(&o, &s, &files, &nfiles)) {
 		suite_free(&s);
@@ -482,7 +499,14 @@ int main(int argc, char **argv)
 				 .bits = abi_bits(), .page = abi_page_size()};
 	char platform[160];
 	abi_describe(platform, sizeof platform);
-	struct expset exp;
+	struct expset exp = {0};
+	/* --cases FILE (not a directory) judges just that file's cases against
+	 * the whole expected files */
+	for (int i = 0; i < o.ncases; i++) {
+		struct stat sb;
+		if (stat(o.cases[i], &sb) == 0 && !S_ISDIR(sb.st_mode))
+			exp.partial = true;
+	}
 	struct diag d = {0};
 	if (!kver_parse(kernel, &env.kernel))
 		diag_at(&d, "--kernel", 0, "'%s': expected a version like 6.1 or 5.10.102", kernel);

@@ -12,6 +12,10 @@
 extern const struct embedded_file embedded_files[] __attribute__((weak));
 extern const size_t embedded_count __attribute__((weak));
 
+/* The checkout the binary was built in: only the plain and ASan builds
+ * link it (build/checkout.c); the static build and the unit tests do not. */
+extern const char embedded_checkout[] __attribute__((weak));
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -147,6 +151,56 @@ int source_stems(const char *dir, const char *prefix, const char *suffix, char (
 		if (strncmp(embedded_files[i].path, prefix, pl) == 0 && !strchr(embedded_files[i].path + pl, '/'))
 			add_stem(embedded_files[i].path + pl, suffix, stems, max, &n);
 	return n;
+}
+
+bool source_embedded_fresh(const char *prefix, const char *suffix, struct diag *d)
+{
+	if (!embedded_checkout || !embedded_checkout[0])
+		return true;
+	char *dir = xasprintf("%s/%.*s", embedded_checkout, (int)strlen(prefix) - 1, prefix);
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		xfree(dir); /* the binary was carried elsewhere: its copy is all there is */
+		return true;
+	}
+	struct srcfile *disk = NULL, *built = NULL;
+	int ndisk = 0, nbuilt = source_embedded(prefix, suffix, &built);
+	struct diag rd = {0};
+	struct sbuf why = {0};
+	int nwhy = 0;
+	if (!source_disk(dir, suffix, &disk, &ndisk, &rd)) {
+		sb_printf(&why, "\n  %s", rd.msg);
+		nwhy++;
+	}
+	/* both lists are sorted by name: walk them together */
+	size_t dl = strlen(embedded_checkout) + 1;
+	for (int i = 0, j = 0; !rd.set && (i < ndisk || j < nbuilt);) {
+		const char *dn = i < ndisk ? disk[i].name + dl : NULL, *bn = j < nbuilt ? built[j].name : NULL;
+		int c = !dn ? 1 : !bn ? -1 : strcmp(dn, bn);
+		const char *what = NULL, *name = c <= 0 ? dn : bn;
+		if (c < 0)
+			what = "is new: it is not built into this binary";
+		else if (c > 0)
+			what = "was removed, but this binary still has it";
+		else if (disk[i].len != built[j].len || memcmp(disk[i].text, built[j].text, disk[i].len) != 0)
+			what = "changed since this binary was built: its copy inside is older";
+		if (what && nwhy++ < 8)
+			sb_printf(&why, "\n  %s/%s %s", embedded_checkout, name, what);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	if (nwhy > 8)
+		sb_printf(&why, "\n  and %d more", nwhy - 8);
+	bool fresh = nwhy == 0;
+	if (!fresh)
+		diag_at(d, dir, 0, "the copies built into this binary are stale:%s\n"
+			"run ninja to rebuild, or read the files on disk with --cases %s/cases --expected %s/expected",
+			why.s, embedded_checkout, embedded_checkout);
+	sb_free(&why);
+	srcfiles_free(disk, ndisk);
+	srcfiles_free(built, nbuilt);
+	xfree(dir);
+	return fresh;
 }
 
 void srcfiles_free(struct srcfile *f, int n)

@@ -30,6 +30,11 @@ bool source_one(const char *dir, const char *prefix, const char *name, struct sr
  * dir, or in the embedded set under prefix when dir is NULL: at most max,
  * each shorter than 32 bytes (longer names are left out). */
 int source_stems(const char *dir, const char *prefix, const char *suffix, char (*stems)[32], int max);
+/* Whether the embedded files under prefix are those of the checkout the
+ * binary was built in (cases/ or expected/ there): false with d naming what
+ * is new, removed or changed since.  Always true in a build without a
+ * checkout (the static one) or when the checkout is gone. */
+bool source_embedded_fresh(const char *prefix, const char *suffix, struct diag *d);
 void srcfiles_free(struct srcfile *f, int n);
 
 #endif

@@ -309,3 +309,57 @@ def test_small_process_limit_is_never_a_fail(user_scratch):
     assert "at a time" in few.stderr or "processes: RLIMIT_NPROC" in few.stderr, few.stderr
     assert not [c for c, s in statuses(few.stdout).items() if s == "fail"], few.stdout[-3000:]
     assert list(user_scratch.iterdir()) == []
+
+
+# --- 3. edits are never silently ignored
+
+@pytest.fixture
+def checkout(tmp_path):
+    """A copy of the checkout with its own build of the plain and static
+    binaries, so edits to it do not touch the real one."""
+    if not shutil.which("ninja"):
+        pytest.skip("ninja is missing")
+    co = tmp_path / "co"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(co)], check=True)
+    for path in subprocess.run(["git", "ls-files", "-m", "-o", "--exclude-standard"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.split():
+        src = ROOT / path
+        if src.is_file():
+            (co / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, co / path)
+    env = dict(os.environ, CCACHE_DIR=os.environ.get("CCACHE_DIR", str(tmp_path / "ccache")))
+    subprocess.run(["ninja", "build/splicecheck", "build/splicecheck-static"], cwd=co, check=True,
+                   capture_output=True, env=env, timeout=600)
+    return co
+
+
+def test_edited_checkout_is_refused_naming_the_files_static_keeps_its_copy(checkout):
+    scratch = checkout / "scratch"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    plain, static = str(checkout / "build" / "splicecheck"), str(checkout / "build" / "splicecheck-static")
+    assert subprocess.run([plain, "-q", "--filter", "tee.*"], capture_output=True, env=env).returncode == 0
+    expected = checkout / "expected" / "linux.expected"
+    text = expected.read_text()
+    expected.write_text(re.sub(r"^(tee\.flags\.unknown\s+)\S+", r"\1EBADF", text, flags=re.M))
+    (checkout / "cases" / "zz-new.case").write_text("case zz.new\n  pipe p\n  close p.r\n")
+    proc = subprocess.run([plain, "-q"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"{checkout}/expected/linux.expected changed since this binary was built" in proc.stderr
+    assert f"{checkout}/cases/zz-new.case is new" in proc.stderr
+    # the one-file build is carried elsewhere: it keeps what it carries
+    proc = subprocess.run([static, "-q", "--filter", "tee.*"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    # the files on disk, read explicitly, are judged as they are now
+    proc = subprocess.run([plain, "-q", "--filter", "tee.*", "--cases", str(checkout / "cases"),
+                           "--expected", str(checkout / "expected")], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1 and "FAIL   tee.flags.unknown" in proc.stdout
+
+
+def test_cases_file_is_judged_against_the_shipped_expected_files(run):
+    proc = run("--cases", str(ROOT / "cases" / "tee.case"), "-q")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    m = SUMMARY.search(proc.stdout)
+    assert int(m.group(1)) > 10 and m.group(2) == "0"
+    names = {l.split()[1] for l in proc.stdout.splitlines() if l.startswith(("PASS", "SKIP"))}
+    assert names and all(n.startswith("tee.") for n in names)

@@ -4,6 +4,8 @@ binary carries the whole suite, and a depfile so ninja rebuilds it when
 any of them changes.
 
 usage: embed.py OUT.c OUT.d DIR:SUFFIX...
+       embed.py --checkout OUT.c   (where this checkout is, for the
+                                    plain builds' staleness check)
 """
 import os
 import sys
@@ -25,7 +27,19 @@ def c_string(data: bytes) -> str:
     return '"' + "".join(out) + '"'
 
 
+def checkout(out_c):
+    path = os.getcwd().encode()
+    text = "const char embedded_checkout[] = %s;\n" % c_string(path)
+    tmp = out_c + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, out_c)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--checkout":
+        return checkout(argv[2])
     if len(argv) < 4:
         sys.stderr.write(__doc__)
         return 2
