@@ -365,6 +365,17 @@ def test_other_architecture_job(tmp_path):
         pass  # lava-common missing: checked where it is installed
 
 
+def test_other_architecture_apt_is_its_own(tmp_path):
+    """Kernels and busybox of another architecture come from a private apt
+    setup for it, beside (never inside) the amd64 one the matrix uses."""
+    apt = lava_jobs.apt_for(str(tmp_path), "arm64")
+    apt.setup()
+    conf = open(apt.conf).read()
+    assert 'APT::Architecture "arm64";' in conf and "amd64" not in conf
+    assert apt.dir == str(tmp_path / "arch-arm64" / "apt")
+    assert lava_jobs.apt_for(str(tmp_path), "amd64").dir == str(tmp_path / "apt")
+
+
 def test_device_description_validates_against_lava_common():
     schema = pytest.importorskip("lava_common.schemas.device",
                                  reason="lava-common missing: apt-get install -y lava-common")
@@ -374,7 +385,9 @@ def test_device_description_validates_against_lava_common():
         assert lava_jobs.ARCHES[arch]["lava_arch"] in dev["available_architectures"]
 
 
-def test_usage_errors(tmp_path, capsys):
+def test_usage_errors(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(lava_jobs.ARCHES, "arm64",
+                        dict(lava_jobs.ARCHES["arm64"], harness="build/no-such-harness"))
     assert lava_jobs.main(["--out", str(tmp_path), "--arch", "vax"]) == 2
     assert "unknown" in capsys.readouterr().err
     assert lava_jobs.main(["--out", str(tmp_path), "--arch", "arm64", "--kernels", "6.1"]) == 2

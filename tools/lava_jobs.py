@@ -40,24 +40,29 @@ RAMDISK_NAME = "splicecheck-ramdisk.cpio.gz"
 PROMPT = "splicecheck# "
 HARNESS_IN_RAMDISK = "/usr/bin/splicecheck"
 
-# One entry per architecture a job can be written for.  `lava_arch` is the
-# `arch` of the job context, which the lab's qemu.jinja2 device-type template
-# turns into the qemu binary and machine options; `qemu`, `options` and
-# `console` are what a rendered device description (device_yaml) holds for
-# it.  Only amd64 is proved here (ci/lava-local); the others need the static
-# harness and busybox built for them (--harness ARCH=PATH, --busybox ARCH=PATH)
-# and that architecture's Debian kernel flavour.
+# One entry per architecture a job can be written for, keyed by its Debian
+# name.  `lava_arch` is the `arch` of the job context, which the lab's
+# qemu.jinja2 device-type template turns into the qemu binary and machine
+# options; `qemu`, `options` and `console` are what a rendered device
+# description (device_yaml) holds for it; `flavour` is the Debian kernel
+# flavour; `harness` the static build of the harness for it (the cross
+# builds are build/splicecheck-<gnu arch>).  The busybox of an architecture
+# other than the host's comes from Debian's busybox-static for it.
 ARCHES = {
     "amd64": {"lava_arch": "amd64", "qemu": "qemu-system-x86_64",
-              "console": "ttyS0", "flavour": "cloud-amd64", "options": []},
+              "console": "ttyS0", "flavour": "cloud-amd64", "options": [],
+              "harness": "build/splicecheck-static"},
     "arm64": {"lava_arch": "arm64", "qemu": "qemu-system-aarch64",
               "console": "ttyAMA0", "flavour": "cloud-arm64",
-              "options": ["-cpu cortex-a57", "-machine virt"]},
+              "options": ["-cpu cortex-a57", "-machine virt"],
+              "harness": "build/splicecheck-aarch64"},
     "ppc64el": {"lava_arch": "ppc64", "qemu": "qemu-system-ppc64",
                 "console": "hvc0", "flavour": "powerpc64le",
-                "options": ["-machine pseries"]},
+                "options": ["-machine pseries"],
+                "harness": "build/splicecheck-ppc64le"},
     "s390x": {"lava_arch": "s390x", "qemu": "qemu-system-s390x",
-              "console": "ttysclp0", "flavour": "s390x", "options": []},
+              "console": "ttysclp0", "flavour": "s390x", "options": [],
+              "harness": "build/splicecheck-s390x"},
 }
 DEFAULT_ARCH = "amd64"
 
@@ -71,6 +76,52 @@ TIMEOUTS = {"job": 45, "deploy": 10, "boot": 5, "test": 25, "action": 10,
 
 class UsageError(Exception):
     pass
+
+
+class ArchApt(matrix.Apt):
+    """The matrix's private apt setup, for another Debian architecture: its
+    own lists, packages and kernels under <cache>/arch-<debarch>/."""
+
+    def __init__(self, cache, debarch):
+        super().__init__(os.path.join(cache, "arch-" + debarch))
+        self.debarch = debarch
+
+    def setup(self):
+        super().setup()
+        self._write(self.conf, matrix.apt_config_text(self.dir).replace(
+            '"amd64"', '"%s"' % self.debarch))
+
+
+def apt_for(cache, arch):
+    return matrix.Apt(cache) if arch == DEFAULT_ARCH else ArchApt(cache, arch)
+
+
+def fetch_busybox(apt, log=None):
+    """/bin/busybox of the newest busybox-static the apt setup knows (for
+    its architecture), extracted once under its cache."""
+    stanzas = [s for s in apt.show("busybox-static") if "Version" in s]
+    if not stanzas:
+        raise matrix.FetchError("no busybox-static in the package lists of %s" % apt.dir)
+    version = max((s["Version"] for s in stanzas), key=matrix._vkey)
+    dest = os.path.join(os.path.dirname(apt.dir), "busybox", version.replace(":", "_"))
+    path = os.path.join(dest, "busybox")
+    if os.path.exists(path):
+        return path
+    deb, _ = apt.download("busybox-static", version)
+    tmp = dest + ".part"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    subprocess.run(["dpkg-deb", "-x", deb, tmp], check=True)
+    os.makedirs(dest, exist_ok=True)
+    found = [os.path.join(tmp, d, "busybox") for d in ("bin", "usr/bin")
+             if os.path.isfile(os.path.join(tmp, d, "busybox"))]
+    if not found:
+        raise matrix.FetchError("no busybox in %s" % deb)
+    os.replace(found[0], path)
+    shutil.rmtree(tmp, ignore_errors=True)
+    if log:
+        log("busybox-static %s for %s: %s" % (version, getattr(apt, "debarch", "amd64"), path))
+    return path
 
 
 def progress(msg):
@@ -287,7 +338,7 @@ def generate(kernels, out_dir, arch_harness, arch_busybox, base_url=None, git=No
         adir = os.path.join(out_dir, arch)
         os.makedirs(adir, exist_ok=True)
         ramdisk = os.path.join(adir, RAMDISK_NAME)
-        write(ramdisk, build_ramdisk(harness, arch_busybox.get(arch, matrix.BUSYBOX)), "wb")
+        write(ramdisk, build_ramdisk(harness, arch_busybox[arch]), "wb")
         for k in kernels:
             if k.get("arch", DEFAULT_ARCH) != arch:
                 continue
@@ -392,13 +443,14 @@ def parse_args(argv):
     a.harness = _pairs(a.harness, "--harness")
     a.busybox = _pairs(a.busybox, "--busybox")
     if DEFAULT_ARCH in a.arch:
-        a.harness.setdefault(DEFAULT_ARCH, os.path.join(REPO, "build", "splicecheck-static"))
         a.busybox.setdefault(DEFAULT_ARCH, matrix.BUSYBOX)
     for x in a.arch:
+        default = os.path.join(REPO, ARCHES[x]["harness"])
+        if x not in a.harness and (x == DEFAULT_ARCH or os.path.isfile(default)):
+            a.harness[x] = default
         if x not in a.harness:
-            raise UsageError("--arch %s needs --harness %s=PATH (its static harness)" % (x, x))
-        if x not in a.busybox:
-            raise UsageError("--arch %s needs --busybox %s=PATH (a static busybox)" % (x, x))
+            raise UsageError("--arch %s needs its static harness: build %s, or give "
+                             "--harness %s=PATH" % (x, ARCHES[x]["harness"], x))
     if a.testdef_revision and not a.testdef_git:
         raise UsageError("--testdef-revision needs --testdef-git")
     testdef_params(a.filter, a.harness_arg)  # checked here, used later
@@ -409,14 +461,22 @@ def fetch_kernels(a):
     """matrix.fetch_kernel for each series and arch, plus the --vmlinuz images
     (for the first arch).  Returns (kernels, errors)."""
     kernels, errors = [], []
-    if a.kernels:
-        apt = matrix.Apt(a.cache_dir)
+    for arch in a.arch:
+        if not a.kernels and arch in a.busybox:
+            continue
+        apt = apt_for(a.cache_dir, arch)
         apt.setup()
         try:
             apt.update(force=a.refresh)
         except matrix.FetchError as e:
             progress(str(e))
-        for arch in a.arch:
+        if arch not in a.busybox:
+            try:
+                a.busybox[arch] = fetch_busybox(apt, progress)
+            except (matrix.FetchError, OSError, subprocess.CalledProcessError) as e:
+                errors.append("busybox-static for %s: %s" % (arch, e))
+                continue
+        if a.kernels:
             flavour = a.flavour or ARCHES[arch]["flavour"]
             for spec in a.kernels:
                 try:
@@ -431,7 +491,8 @@ def fetch_kernels(a):
         kernels.append({"label": ver or os.path.basename(v), "version": ver,
                         "vmlinuz": os.path.abspath(v), "package": None,
                         "arch": a.arch[0]})
-    matrix.unique_labels(kernels)
+    for arch in a.arch:  # the same series on two architectures keeps its name
+        matrix.unique_labels([k for k in kernels if k["arch"] == arch])
     return kernels, errors
 
 
@@ -453,7 +514,7 @@ def main(argv=None):
     kernels, errors = fetch_kernels(a)
     for e in errors:
         progress(e)
-    jobs = generate(kernels, a.out, {x: a.harness[x] for x in a.arch},
+    jobs = generate(kernels, a.out, {x: a.harness[x] for x in a.arch if x in a.busybox},
                     a.busybox, base_url=a.base_url, git=a.testdef_git,
                     revision=a.testdef_revision,
                     params=testdef_params(a.filter, a.harness_arg), no_kvm=a.no_kvm,
