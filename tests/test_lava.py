@@ -127,12 +127,13 @@ ok 3 splice.f2p.o-direct # SKIP cases/splice-f2p.case:442: open with O_DIRECT: O
 """
 
 
-def fake_harness(tmp_path, ktap, status, name="fake-harness"):
+def fake_harness(tmp_path, ktap, status, name="fake-harness", stderr=""):
     (tmp_path / (name + ".ktap")).write_text(ktap)
     path = tmp_path / name
     path.write_text("#!/bin/sh\necho \"$*\" > %s.args\ncat %s.ktap\n"
-                    "echo 'splicecheck: target linux, kernel 6.1.0' >&2\nexit %d\n"
-                    % (tmp_path / name, tmp_path / name, status))
+                    "echo 'splicecheck: target linux, kernel 6.1.0' >&2\n%sexit %d\n"
+                    % (tmp_path / name, tmp_path / name,
+                       "echo '%s' >&2\n" % stderr if stderr else "", status))
     path.chmod(0o755)
     return path
 
@@ -190,6 +191,18 @@ def test_harness_downloaded_from_splicecheck_url(tmp_path):
         server.server_close()
     assert "lava-test-raise" not in calls, p.stdout + p.stderr
     assert [r for _, r in results] == ["pass", "fail", "skip", "fail"]
+
+
+def test_environment_shortfall_ends_the_job_as_incomplete(tmp_path):
+    """Exit status 3 (the harness's preflight found the environment short)
+    is the lab's problem: no case results, the job incomplete with why."""
+    h = fake_harness(tmp_path, "", 3,
+                     stderr="splicecheck: open files: RLIMIT_NOFILE 20 < 64 needed")
+    p, results, calls = run_steps(tmp_path, {"SPLICECHECK": str(h)})
+    assert results == []
+    assert ("lava-test-raise splicecheck-environment: splicecheck: open files: "
+            "RLIMIT_NOFILE 20  64 needed") in calls
+    assert p.returncode != 0
 
 
 def test_no_harness_ends_the_job_as_incomplete(tmp_path):
