@@ -14,6 +14,10 @@ struct argdef {
 	const char *name;          /* "fd_in", for reports */
 	unsigned long long cval;   /* A_CONST: the value */
 	const char *const *words;  /* A_WORD: the words allowed, index = value */
+	/* the parameter's name in the man page, where name is not it (JSON
+	 * reports key arguments by it: ioctl's "request", fcntl's "cmd"); ""
+	 * for a raw argument the man page does not show (pwritev2's pos_h) */
+	const char *key;
 };
 
 /* The case's child while it runs steps. */

@@ -166,6 +166,46 @@ static void tap_end(struct report *r)
 
 static void json_begin(struct report *r) { (void)r; }
 
+static void json_key_value(struct sbuf *b, bool *first, const char *key, const char *value, size_t len)
+{
+	sb_puts(b, *first ? "" : ",");
+	*first = false;
+	json_str(b, key);
+	sb_putc(b, ':');
+	char *v = xstrndup(value, len);
+	json_str(b, v);
+	xfree(v);
+}
+
+/* One key per syscall argument, named as the man page names it: a case's
+ * DATA is write's buf and count, a read's COUNT its buf and count. */
+static void json_args(struct sbuf *b, const struct step *s, const struct tcase *c)
+{
+	bool first = true;
+	struct sbuf t = {0};
+	for (int a = 0; a < s->nargs; a++) {
+		const struct argdef *def = &s->call->a[a];
+		const char *key = def->key ? def->key : def->name;
+		if (!*key)
+			continue;
+		t.len = 0;
+		arg_render(&s->args[a], def, c, &t);
+		const char *text = t.s ? t.s : "";
+		/* both render as "BUF, COUNT", the count being a plain number */
+		const char *sep = def->type == A_DATA || def->type == A_RDBUF ? strrchr(text, ',') : NULL;
+		if (!sep) {
+			json_key_value(b, &first, key, text, strlen(text));
+		} else if (def->type == A_DATA) {
+			json_key_value(b, &first, key, text, (size_t)(sep - text));
+			json_key_value(b, &first, "count", sep + 2, strlen(sep + 2));
+		} else {
+			json_key_value(b, &first, "buf", text, (size_t)(sep - text));
+			json_key_value(b, &first, key, sep + 2, strlen(sep + 2));
+		}
+	}
+	sb_free(&t);
+}
+
 static void json_one(struct report *r, const struct tcase *c, const struct case_result *res, const struct exp_line *e)
 {
 	struct sbuf b = {0};
@@ -184,15 +224,7 @@ static void json_one(struct report *r, const struct tcase *c, const struct case_
 		call_render(s, c, &t);
 		json_str(&b, t.s);
 		sb_puts(&b, ",\"args\":{");
-		for (int a = 0; a < s->nargs; a++) {
-			t.len = 0;
-			t.s[0] = '\0';
-			arg_render(&s->args[a], &s->call->a[a], c, &t);
-			sb_puts(&b, a ? "," : "");
-			json_str(&b, s->call->a[a].name);
-			sb_putc(&b, ':');
-			json_str(&b, t.s);
-		}
+		json_args(&b, s, c);
 		sb_puts(&b, "},\"outcome\":");
 		t.len = 0;
 		t.s[0] = '\0';

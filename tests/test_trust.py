@@ -363,3 +363,44 @@ def test_cases_file_is_judged_against_the_shipped_expected_files(run):
     assert int(m.group(1)) > 10 and m.group(2) == "0"
     names = {l.split()[1] for l in proc.stdout.splitlines() if l.startswith(("PASS", "SKIP"))}
     assert names and all(n.startswith("tee.") for n in names)
+
+
+# --- 6. JSON: one key per syscall argument, as the man page names it
+
+MAN_PARAMS = {
+    "vmsplice": ["fd", "iov", "nr_segs", "flags"],
+    "splice": ["fd_in", "off_in", "fd_out", "off_out", "len", "flags"],
+    "tee": ["fd_in", "fd_out", "len", "flags"],
+    "read": ["fd", "buf", "count"],
+    "write": ["fd", "buf", "count"],
+    "pread64": ["fd", "buf", "count", "offset"],
+    "pwrite64": ["fd", "buf", "count", "offset"],
+    "pwritev2": ["fd", "iov", "iovcnt", "offset", "flags"],
+    "ioctl": ["fd", "request"],
+    "close": ["fd"],
+    "lseek": ["fd", "offset", "whence"],
+    "ftruncate": ["fd", "length"],
+    "shutdown": ["sockfd", "how"],
+}
+
+
+def test_json_arguments_are_keyed_by_the_man_page_names(run):
+    proc = run("--format", "json")
+    steps = [o for o in map(json.loads, proc.stdout.splitlines()) if o["type"] == "step"]
+    seen = set()
+    for s in steps:
+        # the harness's own steps shown as the call they make: `fill FD`
+        # (writes until full), `forkvmsplice FD BUF LEN` (in a child)
+        own = (s["syscall"] == "write" and ", " not in s["call"]) or (s["syscall"] == "vmsplice" and "addr" in s["args"])
+        if s["syscall"] in MAN_PARAMS and not own:
+            assert list(s["args"]) == MAN_PARAMS[s["syscall"]], s
+            seen.add(s["syscall"])
+        if s["syscall"] == "fcntl":
+            assert list(s["args"])[:2] == ["fd", "cmd"] or list(s["args"]) == ["fd", "arg"], s
+    assert {"vmsplice", "splice", "tee", "read", "write", "ioctl"} <= seen
+    write = next(s for s in steps if s["call"] == 'write(p.w<pipe:w>, "hello", 5)')
+    assert write["args"] == {"fd": "p.w<pipe:w>", "buf": '"hello"', "count": "5"}
+    read = next(s for s in steps if s["syscall"] == "read" and s["call"].endswith(", buf, 65536)"))
+    assert read["args"]["buf"] == "buf" and read["args"]["count"] == "65536"
+    ioctl = next(s for s in steps if s["syscall"] == "ioctl")
+    assert ioctl["args"]["request"] == "FIONREAD"
