@@ -404,3 +404,51 @@ def test_json_arguments_are_keyed_by_the_man_page_names(run):
     assert read["args"]["buf"] == "buf" and read["args"]["count"] == "65536"
     ioctl = next(s for s in steps if s["syscall"] == "ioctl")
     assert ioctl["args"]["request"] == "FIONREAD"
+
+
+# --- 6. CI scripts say what failed, and what they are doing
+
+def test_ci_show_failures_names_the_failing_case_and_keeps_the_status(run, tmp_path):
+    d = suite(tmp_path, expected='t.write 5 4:"hell"\nt.closed EBADF\n')
+    env = dict(os.environ, TMPDIR=str(run.scratch))
+    proc = subprocess.run([str(ROOT / "ci" / "show-failures"), binary(), "-q", *on(d)], capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 1
+    assert "FAIL   t.write" in proc.stdout and 'expected 4:"hell", seen 5:"hello"' in proc.stdout
+    assert "PASS" not in proc.stdout and "1 passed, 1 failed, 0 skipped" in proc.stdout
+    ok = subprocess.run([str(ROOT / "ci" / "show-failures"), binary(), "-q", "--filter", "tee.flags.*"],
+                        capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and SUMMARY.search(ok.stdout)
+
+
+def test_ci_test_never_cuts_a_suite_run_to_its_last_line():
+    text = (ROOT / "ci" / "test").read_text()
+    for line in text.splitlines():
+        if re.search(r"build/splicecheck\S* ", line) and not line.lstrip().startswith("#"):
+            assert "tail" not in line, line
+    assert "ci/show-failures build/splicecheck-asan" in text
+
+
+def test_run_suite_says_what_it_is_doing_on_stderr(tmp_path):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run([str(ROOT / "ci" / "run-suite"), "-q", "--filter", "tee.flags.*"], capture_output=True,
+                          text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    stages = [l for l in proc.stderr.splitlines() if l.startswith("run-suite: ")]
+    assert [s.split()[1] for s in stages] == ["checking", "building", "running"]
+    assert SUMMARY.search(proc.stdout)
+
+
+def test_report_py_says_which_file_it_cannot_read_or_write(tmp_path):
+    tool = str(ROOT / "tools" / "report.py")
+    proc = subprocess.run([tool, "--json", str(tmp_path / "missing.json"), "-o", str(tmp_path / "r.md")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "missing.json: cannot read it: No such file or directory" in proc.stderr
+    run_json = tmp_path / "run.json"
+    run_json.write_text(subprocess.run([binary(), "--format", "json", "--filter", "tee.flags.*"],
+                                       capture_output=True, text=True).stdout)
+    proc = subprocess.run([tool, "--json", str(run_json), "-o", str(tmp_path / "no" / "such" / "r.md")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "cannot write" in proc.stderr and "r.md" in proc.stderr

@@ -30,6 +30,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 QUALIFIER = re.compile(r"^[a-z<>=!]")
 
 
+def die(message):
+    """A file that cannot be read or written is a usage error: said in one
+    line, exit 2, no traceback."""
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
 def run_harness(binary, args):
     """The run's JSON objects and the harness's stderr line."""
     proc = subprocess.run([binary, "--format", "json", *args], capture_output=True, text=True)
@@ -63,7 +70,11 @@ def expected_lines(exp_dir, case):
     outcomes and its qualifiers (the kernels and targets it holds for)."""
     out = []
     for path in sorted(pathlib.Path(exp_dir).glob("*.expected")):
-        for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        try:
+            text = path.read_text(errors="replace")
+        except OSError as e:
+            die(f"report.py: cannot read {path}: {e.strerror or e}")
+        for n, line in enumerate(text.splitlines(), 1):
             words = line.split("#", 1)[0].split() if not line.lstrip().startswith("#") else []
             if not words or words[0] != case:
                 continue
@@ -109,7 +120,10 @@ def build(args):
     passthrough = repro_args(args)
     stderr = ""
     if args.json:
-        objs = parse_json_lines(pathlib.Path(args.json).read_text())
+        try:
+            objs = parse_json_lines(pathlib.Path(args.json).read_text())
+        except (OSError, UnicodeDecodeError) as e:
+            die(f"report.py: --json {args.json}: cannot read it: {getattr(e, 'strerror', None) or e}")
     else:
         objs, stderr = run_harness(args.splicecheck, passthrough + args.harness_args)
     summary = next((o for o in objs if o.get("type") == "summary"), {})
@@ -203,8 +217,11 @@ def main():
         p.error(f"{args.splicecheck} is not an executable (run ninja, or pass --splicecheck)")
     r = build(args)
     out = pathlib.Path(args.output)
-    out.write_text(markdown(r))
-    out.with_suffix(".json").write_text(json.dumps(r, indent=2) + "\n")
+    for path, text in ((out, markdown(r)), (out.with_suffix(".json"), json.dumps(r, indent=2) + "\n")):
+        try:
+            path.write_text(text)
+        except OSError as e:
+            die(f"report.py: cannot write {path}: {e.strerror or e}")
     print(f"report.py: {len(r['failing'])} failing case(s); wrote {out} and {out.with_suffix('.json')}")
     return 0
 
