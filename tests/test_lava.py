@@ -329,6 +329,29 @@ def test_base_url_and_git_definition(tmp_path):
         "parameters": {"FILTER": "tee.*"}}
 
 
+def test_definition_by_url(tmp_path):
+    """--testdef-url: LAVA's `from: url` fetches a tarball holding the
+    definition, published in DIR beside the jobs."""
+    import io
+    import tarfile
+    if not os.path.exists(BUSYBOX):
+        pytest.skip("busybox-static missing: apt-get install -y busybox-static")
+    rc, out, jobs = generate(tmp_path, "--base-url", "https://lab.example/sc",
+                             "--testdef-url", "--filter", "tee.*")
+    assert rc == 0
+    assert jobs[0]["actions"][2]["test"]["definitions"][0] == {
+        "from": "url", "repository": "https://lab.example/sc/" + lava_jobs.TESTDEF_TARBALL,
+        "compression": "gz", "path": "splicecheck.yaml", "name": "splicecheck",
+        "parameters": {"FILTER": "tee.*"}}
+    data = (out / lava_jobs.TESTDEF_TARBALL).read_bytes()
+    assert data == lava_jobs.testdef_tarball(), "same file, same bytes"
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as tf:
+        assert tf.getnames() == ["splicecheck.yaml"]
+        assert tf.extractfile("splicecheck.yaml").read() == open(lava_jobs.TESTDEF, "rb").read()
+    assert lava_jobs.main(["--out", str(tmp_path / "x"), "--testdef-url",
+                           "--testdef-git", "https://git.example/s.git"]) == 2
+
+
 def test_every_generated_job_validates_against_lava_common(tmp_path):
     pytest.importorskip("lava_common.schemas",
                         reason="lava-common missing: apt-get install -y lava-common")
@@ -336,7 +359,8 @@ def test_every_generated_job_validates_against_lava_common(tmp_path):
     if not os.path.exists(BUSYBOX):
         pytest.skip("busybox-static missing: apt-get install -y busybox-static")
     for n, extra in enumerate([(), ("--no-kvm", "--tag", "kvm", "--priority", "high"),
-                               ("--testdef-git", "https://git.example/s.git")]):
+                               ("--testdef-git", "https://git.example/s.git"),
+                               ("--testdef-url", "--base-url", "http://files.example")]):
         (tmp_path / str(n)).mkdir()
         rc, _, jobs = generate(tmp_path / str(n), *extra)
         assert rc == 0 and jobs

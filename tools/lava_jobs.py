@@ -17,6 +17,7 @@ lab submits them.
 
 import argparse
 import gzip
+import io
 import os
 import re
 import shutil
@@ -173,10 +174,34 @@ def testdef_params(filter_glob=None, harness_args=()):
     return params
 
 
-def test_definition(params, git=None, revision=None):
+TESTDEF_TARBALL = "splicecheck-testdef.tar.gz"
+
+
+def testdef_tarball(path=TESTDEF):
+    """The test definition as LAVA's `from: url` wants it: a tarball (here
+    gzip'd, one file, splicecheck.yaml), the same bytes for the same file."""
+    import tarfile
+    with open(path, "rb") as f:
+        data = f.read()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        info = tarfile.TarInfo("splicecheck.yaml")
+        info.size, info.mode, info.mtime = len(data), 0o644, 0
+        tf.addfile(info, io.BytesIO(data))
+    return gzip.compress(buf.getvalue(), compresslevel=6, mtime=0)
+
+
+def test_definition(params, git=None, revision=None, url=None):
     """The test action's definition: the test definition inline (with the
     parameters as its defaults: LAVA's schema allows no parameters beside an
-    inline one) or from a git repository holding this tree."""
+    inline one), from a git repository holding this tree, or from `url`,
+    where testdef_tarball() is published."""
+    if url:
+        d = {"from": "url", "repository": url, "compression": "gz",
+             "path": "splicecheck.yaml", "name": "splicecheck"}
+        if params:
+            d["parameters"] = dict(params)
+        return d
     if git:
         d = {"from": "git", "repository": git, "path": "ci/lava/splicecheck.yaml",
              "name": "splicecheck"}
@@ -326,13 +351,16 @@ def write(path, text, mode="w"):
 
 
 def generate(kernels, out_dir, arch_harness, arch_busybox, base_url=None, git=None,
-             revision=None, params=None, no_kvm=False, priority="medium",
+             revision=None, testdef_url=False, params=None, no_kvm=False, priority="medium",
              visibility="public", tags=(), timeouts=None, log=progress):
     """Write the ramdisk per arch, each kernel's vmlinuz and one job per
     (kernel, arch) under out_dir; return the list of job paths."""
     os.makedirs(out_dir, exist_ok=True)
-    definition = test_definition(params or {}, git=git, revision=revision)
     shutil.copyfile(TESTDEF, os.path.join(out_dir, "splicecheck.yaml"))
+    tarball = os.path.join(out_dir, TESTDEF_TARBALL)
+    write(tarball, testdef_tarball(), "wb")
+    definition = test_definition(params or {}, git=git, revision=revision,
+                                 url=url_for(tarball, out_dir, base_url) if testdef_url else None)
     jobs = []
     for arch, harness in arch_harness.items():
         adir = os.path.join(out_dir, arch)
@@ -407,6 +435,9 @@ def parse_args(argv):
                    help="take ci/lava/splicecheck.yaml from this git repository "
                         "instead of putting it inline")
     p.add_argument("--testdef-revision", metavar="REV", help="with --testdef-git")
+    p.add_argument("--testdef-url", action="store_true",
+                   help="take the test definition from DIR/%s at its URL (see "
+                        "--base-url) instead of putting it inline" % TESTDEF_TARBALL)
     p.add_argument("--filter", metavar="GLOB", help="only cases matching GLOB")
     p.add_argument("--harness-arg", metavar="ARG", action="append", default=[],
                    help="one more harness argument (repeatable)")
@@ -453,6 +484,8 @@ def parse_args(argv):
                              "--harness %s=PATH" % (x, ARCHES[x]["harness"], x))
     if a.testdef_revision and not a.testdef_git:
         raise UsageError("--testdef-revision needs --testdef-git")
+    if a.testdef_url and a.testdef_git:
+        raise UsageError("--testdef-url and --testdef-git: one or the other")
     testdef_params(a.filter, a.harness_arg)  # checked here, used later
     return a
 
@@ -516,7 +549,7 @@ def main(argv=None):
         progress(e)
     jobs = generate(kernels, a.out, {x: a.harness[x] for x in a.arch if x in a.busybox},
                     a.busybox, base_url=a.base_url, git=a.testdef_git,
-                    revision=a.testdef_revision,
+                    revision=a.testdef_revision, testdef_url=a.testdef_url,
                     params=testdef_params(a.filter, a.harness_arg), no_kvm=a.no_kvm,
                     priority=a.priority, visibility=a.visibility, tags=a.tag)
     for j in jobs:
