@@ -120,6 +120,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 			    .may_wake = rc->alarm_pending};
 	start.has_overlay = predicted_outcome(s, seen, &start.overlay);
 	trace_call(rc->c, idx, rc, raw);
+	start.at_ns = now_ns();
 	send_rec(&start);
 	sigrec_reset();
 	errno = 0;
@@ -170,17 +171,18 @@ static void prove_closed(const struct tcase *c, const struct fxstate *fx, int st
 	}
 }
 
-void child_run(const struct tcase *c, int fd, const char *scratch_dir, const struct make_env *env)
+void child_prepare(void)
 {
-	/* a harness started with a standard fd closed may have been given it
-	 * for the result pipe: move it out of the way of the dup2s below */
-	out_fd = fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	/* die with the harness, whatever kills it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL); /* the harness catches it; a case sees the default */
+	/* a sanitizer (the ASan build) catches faults to report them and
+	 * exits 1; in a case's process the fault is the case's outcome, so it
+	 * must die by the signal as in the plain build */
+	static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+	for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++)
+		signal(fault_signals[i], SIG_DFL);
 	sigrec_init();
 	/* the report is the harness's stdout: a case writing to fd 1 or 2
 	 * (or flooding it) must not reach it */
@@ -195,10 +197,19 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 	/* a crashing case leaves no core file behind, in its scratch or elsewhere */
 	struct rlimit no_core = {0, 0};
 	setrlimit(RLIMIT_CORE, &no_core);
+}
+
+void child_run(const struct tcase *c, int fd, const char *scratch_dir, const struct make_env *env)
+{
+	/* a harness started with a standard fd closed may have been given it
+	 * for the result pipe (and child_prepare put /dev/null there since) */
+	out_fd = fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (scratch_dir && chdir(scratch_dir) < 0)
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
 
-	struct fxstate *fx = calloc((size_t)c->nfix + 1, sizeof *fx);
+	/* on the stack where few: a page of heap written is a page copied */
+	struct fxstate few[16];
+	struct fxstate *fx = c->nfix < 16 ? memset(few, 0, sizeof few) : calloc((size_t)c->nfix + 1, sizeof *fx);
 	if (!fx)
 		give_up(REC_BROKEN, "out of memory");
 	for (int i = 0; i < c->nfix; i++)
@@ -230,6 +241,7 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		prove_closed(c, fx, item->index);
 		struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)item->index};
 		done.out = run_step(&c->steps[item->index], item->index, &rc);
+		done.at_ns = now_ns();
 		send_rec(&done);
 	}
 	_exit(0);

@@ -12,6 +12,11 @@ struct sc_profile;
  * verdict on every call is sent to the parent (set before forking). */
 void child_set_seccomp(const struct sc_profile *install, const struct sc_profile *predict);
 
+/* What every case's process shares, set once per process that makes
+ * them (or is one): signal dispositions, fds 0-2 on /dev/null, no core
+ * files.  Before child_run. */
+void child_prepare(void);
+
 /* Never returns. */
 __attribute__((noreturn)) void child_run(const struct tcase *c, int out_fd, const char *scratch_dir,
 					 const struct make_env *env);

@@ -15,12 +15,20 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "launcher.h"
 #include "names.h"
 #include "sigrec.h"
 
 /* How long a case's child may spend outside any step (making fixtures)
  * before it is killed as hung. */
 #define SETUP_LIMIT_MS 10000
+
+/* The parent is not woken by each record a case's process sends, only by
+ * its end (the pipe hangs up): a case whose steps return at once costs one
+ * wakeup, as a bare fork+wait does.  While a case runs, the parent looks
+ * at it (reads its records, runs the watchdog) this often; records carry
+ * the child's own time, so a late look does not make a step look younger. */
+#define LOOK_MS_NO_PROC 5
 
 /* Results are held from a case's start until it and every case before it
  * are reported, in a ring of this many per job: the harness's memory stays
@@ -30,20 +38,25 @@
 #define WINDOW_PER_JOB 256
 
 struct slot {
-	pid_t pid;
+	pid_t pid;     /* 0: free; -1: started, its pid not known yet (launcher_pid) */
 	int fd;
 	int order_pos; /* index into order[] */
 	int in_step;   /* -1: not inside a step */
 	int step_nr;
 	bool may_wake;
 	bool watchdog_sent, kill_sent;
+	bool more;     /* the last read filled the buffer: there may be more to read */
 	uint64_t phase_start, watchdog_at, started;
+	uint64_t next_look; /* when the parent next reads what the child sent and runs the watchdog */
 	char buf[sizeof(struct rec)];
 	size_t have;
 	char scratch[600];
 };
 
-static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+static uint64_t look_ns(const struct run_opts *o)
+{
+	return (uint64_t)(o->detect_ms ? o->detect_ms : LOOK_MS_NO_PROC) * 1000000u;
+}
 
 static volatile sig_atomic_t stop_signal;
 
@@ -107,12 +120,32 @@ struct run {
 	struct case_result *res; /* ring of `window` entries: position pos is at pos % window */
 	bool *finished;
 	int window;
-	pid_t self;
 	int next_report;
 	case_done_fn done;
 	void *arg;
 	char root[512], tmpfs_root[512];
+	struct slot *slots;
+	int jobs;
+	int *retry, nretry; /* cases to start again: their process was never made */
 };
+
+/* The pid of a slot's process, once the launcher has made it; <= 0 before. */
+static pid_t slot_pid(const struct run *r, struct slot *sl)
+{
+	if (sl->pid < 0) {
+		pid_t p = launcher_pid((int)(sl - r->slots));
+		if (p > 0)
+			sl->pid = p;
+	}
+	return sl->pid;
+}
+
+/* Sends sig to a slot's process, if it has been made. */
+static void signal_slot(const struct run *r, struct slot *sl, int sig)
+{
+	if (slot_pid(r, sl) > 0)
+		kill(sl->pid, sig);
+}
 
 static struct case_result *res_at(struct run *r, int pos) { return &r->res[pos % r->window]; }
 
@@ -162,7 +195,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
 		sl->watchdog_sent = false;
-		sl->phase_start = now_ns();
+		sl->phase_start = rec->at_ns;
 		break;
 	case REC_STEP_DONE:
 		if (rec->step < c->nsteps) {
@@ -171,7 +204,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 				res->nout = rec->step + 1;
 		}
 		sl->in_step = -1;
-		sl->phase_start = now_ns();
+		sl->phase_start = rec->at_ns;
 		break;
 	case REC_SKIP:
 	case REC_BROKEN:
@@ -180,14 +213,53 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 	}
 }
 
+static bool resource_short(int err);
+static void remove_case_dirs(struct run *r, struct slot *sl, const struct tcase *c);
+
+/* A slot whose pipe hung up before its process was made: the case is
+ * started again (at once, or when a running case has freed what the
+ * system is short of), or is BROKEN with the reason. */
+static void lost_slot(struct run *r, struct slot *sl, const struct tcase *c)
+{
+	int err = launcher_lost((int)(sl - r->slots));
+	int others = 0;
+	for (int i = 0; i < r->jobs; i++)
+		others += r->slots[i].pid != 0 && &r->slots[i] != sl;
+	close(sl->fd);
+	remove_case_dirs(r, sl, c);
+	sl->pid = 0;
+	if (err == 0 || (resource_short(err) && others > 0)) {
+		free_result(res_at(r, sl->order_pos));
+		r->retry[r->nretry++] = sl->order_pos;
+		return;
+	}
+	set_reason(res_at(r, sl->order_pos), ST_BROKEN, "cannot fork the case's process: %s", strerror(err));
+	r->finished[sl->order_pos % r->window] = true;
+}
+
+static void remove_case_dirs(struct run *r, struct slot *sl, const struct tcase *c)
+{
+	if (c->needs_scratch)
+		remove_tree(sl->scratch);
+	if (c->needs_tmpfs && r->tmpfs_root[0]) {
+		char p[600];
+		snprintf(p, sizeof p, "%s/%d", r->tmpfs_root, sl->order_pos);
+		remove_tree(p);
+	}
+}
+
 static void finish_slot(struct run *r, struct slot *sl)
 {
+	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
+	if (slot_pid(r, sl) <= 0) {
+		lost_slot(r, sl, c);
+		return;
+	}
 	int status = 0;
 	while (waitpid(sl->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	close(sl->fd);
 	struct case_result *res = res_at(r, sl->order_pos);
-	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
 	res->ms = (double)(now_ns() - sl->started) / 1e6;
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
@@ -206,13 +278,7 @@ static void finish_slot(struct run *r, struct slot *sl)
 	}
 	if (res->status == ST_PASS && res->nout < c->nsteps && !(res->nout && res->out[res->nout - 1].kind == OC_KILLED))
 		set_reason(res, ST_BROKEN, "the case's process ended after %d of %d steps", res->nout, c->nsteps);
-	if (c->needs_scratch)
-		remove_tree(sl->scratch);
-	if (c->needs_tmpfs && r->tmpfs_root[0]) {
-		char p[600];
-		snprintf(p, sizeof p, "%s/%d", r->tmpfs_root, sl->order_pos);
-		remove_tree(p);
-	}
+	remove_case_dirs(r, sl, c);
 	r->finished[sl->order_pos % r->window] = true;
 	sl->pid = 0;
 }
@@ -272,14 +338,11 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 		if (mkdir(tmpfs_dir, 0700) < 0)
 			tmpfs_dir[0] = '\0';
 	}
-	fflush(NULL);
 	sl->started = sl->phase_start = now_ns();
-	sl->pid = fork();
-	if (sl->pid < 0) {
-		int err = errno;
-		sl->pid = 0;
+	sl->next_look = sl->started + look_ns(r->o);
+	int err = -launcher_spawn((int)(sl - r->slots), pos, tmpfs_dir[0] != '\0', p[1]);
+	if (err) {
 		close(p[0]);
-		close(p[1]);
 		remove_tree(sl->scratch);
 		if (tmpfs_dir[0])
 			remove_tree(tmpfs_dir);
@@ -296,23 +359,31 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 		r->finished[pos % r->window] = true;
 		return STARTED;
 	}
-	if (sl->pid == 0) {
-		close(p[0]);
-		/* die with the harness; and if it died before that was set, now */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != r->self)
-			_exit(1);
-		/* a sanitizer (the ASan build) catches faults to report them and
-		 * exits 1; in a case's process the fault is the case's outcome,
-		 * so it must die by the signal as in the plain build */
-		for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++)
-			signal(fault_signals[i], SIG_DFL);
-		struct make_env env = {.tmpfs_dir = tmpfs_dir[0] ? tmpfs_dir : NULL};
-		child_run(c, p[1], c->needs_scratch ? sl->scratch : NULL, &env);
-	}
-	close(p[1]);
+	sl->pid = -1;
+	slot_pid(r, sl);
 	sl->fd = p[0];
 	return STARTED;
+}
+
+/* The run whose cases the launcher starts: read in each case's process
+ * (a copy of the harness as it was when the run started). */
+static struct run *launch_run;
+
+/* A case's process: case `pos` of the run, its tmpfs directory made
+ * (tmpfs_ok), its results to out_fd. */
+__attribute__((noreturn)) static void case_main(int pos, int tmpfs_ok, int out_fd)
+{
+	const struct run *r = launch_run;
+	const struct tcase *c = &r->s->cases[r->order[pos]];
+	char scratch[600], tmpfs_dir[600];
+	/* only where needed: formatting touches pages (each one a fault in
+	 * a new process) that a trivial case does not need */
+	if (c->needs_scratch)
+		snprintf(scratch, sizeof scratch, "%s/%d", r->root, pos);
+	if (tmpfs_ok)
+		snprintf(tmpfs_dir, sizeof tmpfs_dir, "%s/%d", r->tmpfs_root, pos);
+	struct make_env env = {.tmpfs_dir = tmpfs_ok ? tmpfs_dir : NULL};
+	child_run(c, out_fd, c->needs_scratch ? scratch : NULL, &env);
 }
 
 /* The watchdog: a step that sleeps in its call, or has run past the
@@ -320,66 +391,97 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 static void watch(struct run *r, struct slot *sl, uint64_t now)
 {
 	const struct run_opts *o = r->o;
-	uint64_t age_ms = (now - sl->phase_start) / 1000000u;
+	uint64_t age_ms = now > sl->phase_start ? (now - sl->phase_start) / 1000000u : 0;
+	/* the next look: after the usual interval, or sooner when a step
+	 * just started reaches the age at which /proc is asked about it */
+	sl->next_look = now + look_ns(o);
+	uint64_t detect_at = sl->phase_start + (uint64_t)o->detect_ms * 1000000u;
+	if (sl->in_step >= 0 && o->detect_ms && detect_at > now && detect_at < sl->next_look)
+		sl->next_look = detect_at;
 	if (sl->kill_sent)
 		return;
 	if (sl->in_step < 0) {
 		if (age_ms >= SETUP_LIMIT_MS) {
-			kill(sl->pid, SIGKILL);
+			signal_slot(r, sl, SIGKILL);
 			sl->kill_sent = true;
 		}
 		return;
 	}
 	if (sl->watchdog_sent) {
 		if ((now - sl->watchdog_at) / 1000000u >= o->grace_ms) {
-			kill(sl->pid, SIGKILL);
+			signal_slot(r, sl, SIGKILL);
 			sl->kill_sent = true;
 		}
 		return;
 	}
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
 	bool fire = age_ms >= (c->timeout_ms ? c->timeout_ms : o->timeout_ms);
-	if (!fire && !sl->may_wake && o->detect_ms && age_ms >= o->detect_ms && sl->step_nr >= 0)
+	if (!fire && !sl->may_wake && o->detect_ms && age_ms >= o->detect_ms && sl->step_nr >= 0 &&
+	    slot_pid(r, sl) > 0)
 		fire = sleeps_in(sl->pid, sl->step_nr) == 1;
 	if (fire) {
-		kill(sl->pid, WATCHDOG_SIGNAL);
+		signal_slot(r, sl, WATCHDOG_SIGNAL);
 		sl->watchdog_sent = true;
 		sl->watchdog_at = now;
 	}
 }
 
-static int poll_timeout(const struct run *r, const struct slot *slots, int jobs)
+/* Until the first slot's next look, in ms rounded up; -1: none running. */
+static int poll_timeout(const struct slot *slots, int jobs, uint64_t now)
 {
-	int t = 50;
-	for (int i = 0; i < jobs; i++) {
-		if (!slots[i].pid)
-			continue;
-		if (slots[i].in_step >= 0 && !slots[i].watchdog_sent)
-			t = r->o->detect_ms ? 1 : 5;
-		else if (slots[i].watchdog_sent && t > 5)
-			t = 5;
-	}
-	return t;
+	uint64_t first = UINT64_MAX;
+	for (int i = 0; i < jobs; i++)
+		if (slots[i].pid && slots[i].next_look < first)
+			first = slots[i].next_look;
+	if (first == UINT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)((first - now + 999999u) / 1000000u);
 }
 
-static void read_slot(struct run *r, struct slot *sl)
+/* Reads what the child has sent (the pipe is readable or hung up, so
+ * the first read does not block), and finishes the slot at end of file.
+ * A hung-up pipe is read to its end; otherwise one read, and `more` says
+ * whether to ask again at once. */
+static void drain_slot(struct run *r, struct slot *sl, bool hung_up)
 {
+	static char buf[16 * sizeof(struct rec)];
 	for (;;) {
-		ssize_t n = read(sl->fd, sl->buf + sl->have, sizeof sl->buf - sl->have);
+		ssize_t n = read(sl->fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			finish_slot(r, sl);
 			return;
 		}
-		sl->have += (size_t)n;
-		if (sl->have == sizeof sl->buf) {
-			struct rec rec;
-			memcpy(&rec, sl->buf, sizeof rec);
-			sl->have = 0;
-			handle_rec(r, sl, &rec);
+		for (size_t off = 0; off < (size_t)n;) {
+			size_t k = sizeof sl->buf - sl->have;
+			if (k > (size_t)n - off)
+				k = (size_t)n - off;
+			memcpy(sl->buf + sl->have, buf + off, k);
+			sl->have += k;
+			off += k;
+			if (sl->have == sizeof sl->buf) {
+				struct rec rec;
+				memcpy(&rec, sl->buf, sizeof rec);
+				sl->have = 0;
+				handle_rec(r, sl, &rec);
+			}
 		}
-		return;
+		sl->more = (size_t)n == sizeof buf;
+		if (!hung_up)
+			return;
+	}
+}
+
+/* Drains the slots whose pipes poll() found readable or hung up. */
+static void drain_ready(struct run *r, struct slot *slots, const struct pollfd *pfd, const int *map, int np,
+			int *running)
+{
+	for (int k = 0; k < np; k++) {
+		if (!pfd[k].revents)
+			continue;
+		drain_slot(r, &slots[map[k]], pfd[k].revents & (POLLHUP | POLLERR));
+		*running -= slots[map[k]].pid == 0;
 	}
 }
 
@@ -416,71 +518,95 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	if (!make_roots(&r))
 		return -1;
 	r.window = jobs * WINDOW_PER_JOB;
-	r.self = getpid();
 	r.res = xcalloc((size_t)r.window, sizeof *r.res);
 	r.finished = xcalloc((size_t)r.window, sizeof *r.finished);
 	struct slot *slots = xcalloc((size_t)jobs, sizeof *slots);
 	struct pollfd *pfd = xcalloc((size_t)jobs, sizeof *pfd);
+	r.slots = slots;
+	r.jobs = jobs;
+	r.retry = xcalloc((size_t)jobs, sizeof *r.retry);
+	launch_run = &r;
+	launcher_start(jobs, case_main, child_prepare);
 	struct sigaction sa = {.sa_handler = on_stop}, old_sa[NSTOP];
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaction(stop_signals[i], &sa, &old_sa[i]);
 	stop_signal = 0;
 	int next = 0, running = 0, rc = 0;
-	while (!stop_signal && (next < n || running > 0)) {
-		for (int i = 0; i < jobs && next < n && next < r.next_report + r.window && !stop_signal; i++) {
+	while (!stop_signal && (next < n || r.nretry > 0 || running > 0)) {
+		for (int i = 0; i < jobs && (r.nretry > 0 || (next < n && next < r.next_report + r.window)) && !stop_signal;
+		     i++) {
 			if (slots[i].pid)
 				continue;
-			enum start st = start_slot(&r, &slots[i], next, running);
+			bool again = r.nretry > 0;
+			enum start st = start_slot(&r, &slots[i], again ? r.retry[r.nretry - 1] : next, running);
 			if (st == START_FAILED) {
 				rc = -1;
 				goto out;
 			}
 			if (st == START_LATER)
 				break;
-			next++;
+			if (again)
+				r.nretry--;
+			else
+				next++;
 			running += slots[i].pid != 0;
 		}
 		report_ready(&r);
+		/* sleep until a case ends (its pipe hangs up: poll reports that
+		 * whatever the events asked) or one is due a look */
 		int np = 0;
 		int map[jobs];
 		for (int i = 0; i < jobs; i++) {
 			if (!slots[i].pid)
 				continue;
-			pfd[np] = (struct pollfd){.fd = slots[i].fd, .events = POLLIN};
+			pfd[np] = (struct pollfd){.fd = slots[i].fd, .events = slots[i].more ? POLLIN : 0};
 			map[np++] = i;
 		}
 		if (np == 0)
 			continue;
-		int ready = poll(pfd, (nfds_t)np, poll_timeout(&r, slots, jobs));
+		int ready = poll(pfd, (nfds_t)np, poll_timeout(slots, jobs, now_ns()));
 		if (ready < 0 && errno != EINTR) {
 			perror("splicecheck: poll");
 			rc = -1;
 			goto out;
 		}
-		for (int k = 0; k < np && ready > 0; k++) {
-			if (pfd[k].revents) {
-				read_slot(&r, &slots[map[k]]);
-				running -= slots[map[k]].pid == 0;
-			}
-		}
+		if (ready > 0)
+			drain_ready(&r, slots, pfd, map, np, &running);
+		/* the slots due a look: read what they sent, then the watchdog */
 		uint64_t now = now_ns();
-		for (int i = 0; i < jobs; i++)
-			if (slots[i].pid)
-				watch(&r, &slots[i], now);
+		np = 0;
+		for (int i = 0; i < jobs; i++) {
+			if (!slots[i].pid || slots[i].next_look > now)
+				continue;
+			pfd[np] = (struct pollfd){.fd = slots[i].fd, .events = POLLIN};
+			map[np++] = i;
+		}
+		if (np && poll(pfd, (nfds_t)np, 0) > 0)
+			drain_ready(&r, slots, pfd, map, np, &running);
+		now = now_ns();
+		for (int k = 0; k < np; k++)
+			if (slots[map[k]].pid)
+				watch(&r, &slots[map[k]], now);
 	}
 	report_ready(&r);
 out:
 	if (stop_signal && rc == 0)
 		rc = stop_signal;
+	/* the server makes what it was asked to, and ends: every case's
+	 * process that will ever be is made and has its pid */
+	launcher_stop();
 	for (int i = 0; i < jobs; i++) {
 		if (!slots[i].pid)
 			continue;
-		kill(slots[i].pid, SIGKILL);
-		waitpid(slots[i].pid, NULL, 0);
+		if (slot_pid(&r, &slots[i]) > 0) {
+			kill(slots[i].pid, SIGKILL);
+			waitpid(slots[i].pid, NULL, 0);
+		}
 		close(slots[i].fd);
 		remove_tree(slots[i].scratch);
 	}
+	launcher_free();
 	for (int i = 0; i < r.window; i++)
 		free_result(&r.res[i]);
 	if (r.root[0])
@@ -493,5 +619,6 @@ out:
 	xfree(r.finished);
 	xfree(slots);
 	xfree(pfd);
+	xfree(r.retry);
 	return rc;
 }

@@ -312,3 +312,42 @@ def test_nothing_written_outside_the_scratch_directory(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     assert "passed" in proc.stdout
     env.assert_clean()
+
+
+def launcher_server(harness):
+    """The case launcher's server: the harness's child that has lived
+    longest (it is forked when the run starts; case processes come and go)."""
+    kids = pathlib.Path(f"/proc/{harness}/task/{harness}/children").read_text().split()
+
+    def started(pid):
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[19])
+    alive = []
+    for k in kids:
+        try:
+            alive.append((started(k), int(k)))
+        except OSError:
+            pass
+    return min(alive)[1] if alive else None
+
+
+def test_launcher_server_killed_mid_run(tmp_path):
+    """The cases go on, each in its own process, made by the harness itself
+    from then on; every case is reported as expected."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
+    n = 16
+    env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
+              "".join(f"t.slow{i} blocks\n" for i in range(n)))
+    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd")
+    time.sleep(0.5)
+    server = launcher_server(p.pid)
+    assert server, "no launcher server"
+    os.kill(server, signal.SIGKILL)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    cases = [json.loads(l) for l in out.splitlines() if '"type":"case"' in l]
+    assert [c["case"] for c in cases] == [f"t.slow{i}" for i in range(n)]
+    assert all(c["status"] == "pass" for c in cases), cases
+    env.assert_clean()

@@ -1,0 +1,264 @@
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* One request, harness -> server; the case's pipe end rides along
+ * (SCM_RIGHTS).  SOCK_SEQPACKET keeps requests whole. */
+struct request {
+	int32_t slot, pos, aux;
+};
+
+static struct {
+	launch_body body;
+	void (*prepare)(void);
+	int slots;
+	pid_t harness;
+	pid_t server;         /* > 0 while the server is in use */
+	int sock;             /* the harness's end */
+	/* one per slot, shared with the server: the kernel writes the pid
+	 * there (CLONE_PARENT_SETTID) before the process first runs; the
+	 * server writes -errno there when it could not make it */
+	volatile pid_t *pids; /* MAP_SHARED */
+	pid_t *forked;        /* the harness's own record, when it forks */
+} L = {.sock = -1, .server = -1};
+
+/* clone(CLONE_PARENT) with fork's semantics (no new stack): the child
+ * goes on from here on a copy of this stack.  The raw call, as glibc has no
+ * wrapper for a stackless clone; only the argument order differs by
+ * architecture, and parent_tid is the third everywhere. */
+static long clone_sibling(volatile pid_t *ptid)
+{
+	unsigned long flags = CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD;
+#if defined(__s390__) || defined(__s390x__)
+	return syscall(SYS_clone, 0UL, flags, ptid, NULL, 0UL);
+#else
+	return syscall(SYS_clone, flags, 0UL, ptid, NULL, 0UL);
+#endif
+}
+
+/* In a case's process, before anything else: die with the harness; and
+ * if it died before that was set, now. */
+static void bind_to_harness(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != L.harness)
+		_exit(1);
+}
+
+__attribute__((noreturn)) static void serve(int sock)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != L.harness)
+		_exit(0);
+	/* out of the way: of the /dev/null that prepare puts on 0-2, and of
+	 * the fds a case's fixtures get (inherited, as it stays open there) */
+	int high = fcntl(sock, F_DUPFD_CLOEXEC, 100);
+	if (high < 0 && sock <= 2)
+		high = fcntl(sock, F_DUPFD_CLOEXEC, 3);
+	if (high >= 0) {
+		close(sock);
+		sock = high;
+	}
+	L.prepare();
+	for (;;) {
+		struct request rq;
+		struct iovec iov = {&rq, sizeof rq};
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cm;
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+				    .msg_controllen = sizeof cm.buf};
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0); /* the harness closed its end, or is gone */
+		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+		if ((size_t)n != sizeof rq || rq.slot < 0 || rq.slot >= L.slots)
+			_exit(1);
+		if (!h || h->cmsg_type != SCM_RIGHTS || (mh.msg_flags & MSG_CTRUNC)) {
+			/* the fd did not arrive: this process is out of them */
+			L.pids[rq.slot] = -EMFILE;
+			continue;
+		}
+		int fd;
+		memcpy(&fd, CMSG_DATA(h), sizeof fd);
+		long pid = clone_sibling(&L.pids[rq.slot]);
+		if (pid == 0) {
+			/* the socket stays open here: closing it would cost a call
+			 * and two page faults per case, and it is out of the way */
+			bind_to_harness();
+			L.body(rq.pos, rq.aux, fd);
+			_exit(1);
+		}
+		if (pid < 0)
+			L.pids[rq.slot] = -errno;
+		/* after the pid or -errno is written: the harness, seeing the
+		 * pipe hang up, then finds one or the other */
+		close(fd);
+	}
+}
+
+static void start_server(void)
+{
+	void *p = mmap(NULL, (size_t)L.slots * sizeof *L.pids, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	L.pids = p;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		serve(sv[1]);
+	}
+	close(sv[1]);
+	L.sock = sv[0];
+	L.server = pid;
+}
+
+void launcher_start(int slots, launch_body body, void (*prepare)(void))
+{
+	L.body = body;
+	L.prepare = prepare;
+	L.slots = slots;
+	L.harness = getpid();
+	L.forked = calloc((size_t)slots, sizeof *L.forked);
+	if (!L.forked) {
+		fputs("splicecheck: out of memory\n", stderr);
+		exit(2);
+	}
+	if (!getenv("SPLICECHECK_FORK"))
+		start_server();
+}
+
+/* The server is of no more use: end it; the harness forks from now on. */
+static void drop_server(void)
+{
+	if (L.server <= 0)
+		return;
+	close(L.sock);
+	L.sock = -1;
+	kill(L.server, SIGKILL);
+	while (waitpid(L.server, NULL, 0) < 0 && errno == EINTR)
+		;
+	L.server = -1;
+}
+
+static int fork_case(int slot, int pos, int aux, int out_fd)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(out_fd);
+		return -err;
+	}
+	if (pid == 0) {
+		bind_to_harness();
+		/* out of the way of the /dev/null that prepare puts on 0-2 (a
+		 * harness started with one of them closed gets it for a pipe) */
+		if (out_fd <= 2)
+			out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3);
+		L.prepare();
+		L.body(pos, aux, out_fd);
+		_exit(1);
+	}
+	close(out_fd);
+	L.forked[slot] = pid;
+	return 0;
+}
+
+int launcher_spawn(int slot, int pos, int aux, int out_fd)
+{
+	L.forked[slot] = 0;
+	if (L.pids)
+		L.pids[slot] = 0;
+	if (L.server > 0) {
+		struct request rq = {.slot = slot, .pos = pos, .aux = aux};
+		struct iovec iov = {&rq, sizeof rq};
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cm;
+		memset(&cm, 0, sizeof cm);
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+				    .msg_controllen = sizeof cm.buf};
+		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &out_fd, sizeof out_fd);
+		ssize_t n;
+		do
+			n = sendmsg(L.sock, &mh, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof rq) {
+			close(out_fd);
+			return 0;
+		}
+		drop_server();
+	}
+	return fork_case(slot, pos, aux, out_fd);
+}
+
+pid_t launcher_pid(int slot)
+{
+	if (L.forked[slot])
+		return L.forked[slot];
+	return L.pids ? L.pids[slot] : 0;
+}
+
+int launcher_lost(int slot)
+{
+	pid_t v = L.pids ? L.pids[slot] : 0;
+	if (v < 0 && (v == -EAGAIN || v == -ENOMEM || v == -EMFILE || v == -ENFILE))
+		return -v;
+	/* the server died, or clone(CLONE_PARENT) is refused here (a
+	 * seccomp filter, a kernel without it): fork instead */
+	drop_server();
+	return 0;
+}
+
+void launcher_stop(void)
+{
+	if (L.server > 0) {
+		close(L.sock);
+		L.sock = -1;
+		while (waitpid(L.server, NULL, 0) < 0 && errno == EINTR)
+			;
+		L.server = -1;
+	}
+}
+
+void launcher_free(void)
+{
+	launcher_stop();
+	if (L.pids)
+		munmap((void *)L.pids, (size_t)L.slots * sizeof *L.pids);
+	L.pids = NULL;
+	free(L.forked);
+	L.forked = NULL;
+}

@@ -1,0 +1,52 @@
+/* Makes the case processes of a run, each as cheaply as the kernel allows.
+ *
+ * A small server process is forked once when the run starts; it makes
+ * each case's process with clone(CLONE_PARENT), so the process is the
+ * harness's own child all the same (waitpid, kill, /proc, and
+ * PR_SET_PDEATHSIG work as with fork), but the harness, which touches many
+ * pages between cases, is never forked: no page of it is write-protected
+ * for copy-on-write, and what every case's process needs set once
+ * (signal dispositions, fds 0-2 on /dev/null, limits) is set once, in the
+ * server, and inherited.  Where the server cannot be had (it cannot be
+ * forked, clone(CLONE_PARENT) is refused, it died) the harness forks each
+ * case's process itself, as before: the same process, made slower.
+ * docs/design.md, "The case launcher". */
+#ifndef SPLICECHECK_LAUNCHER_H
+#define SPLICECHECK_LAUNCHER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Runs in a case's process, which is already set to die with the harness;
+ * out_fd is the write end of its result pipe.  Never returns. */
+typedef void (*launch_body)(int pos, int aux, int out_fd);
+
+/* Before a run's first case: `slots` cases at most at once; `prepare` sets
+ * what every case's process shares (run once in the server, or in each
+ * forked process).  The harness must not change what `body` reads after
+ * this, until launcher_stop. */
+void launcher_start(int slots, launch_body body, void (*prepare)(void));
+
+/* Starts a case's process in `slot`, which calls body(pos, aux, out_fd).
+ * out_fd is closed here, in the harness, either way.  0: started (its pid
+ * from launcher_pid); -errno: no process was made. */
+int launcher_spawn(int slot, int pos, int aux, int out_fd);
+
+/* The process of slot's latest launcher_spawn: > 0 its pid; <= 0 not
+ * made yet, or never (the server could not).  Once the process has been
+ * seen (its pipe sent something or hung up) it is known, if it was made. */
+pid_t launcher_pid(int slot);
+
+/* For a slot whose pipe hung up with launcher_pid <= 0: its case never
+ * ran.  Returns 0 when it can be started again at once (the server failed
+ * in itself; the harness forks from now on), else the errno that kept the
+ * process from being made (EAGAIN, ENOMEM: the system is short). */
+int launcher_lost(int slot);
+
+/* After the run (or when it stops): no more spawns; the server makes the
+ * processes it was asked for, ends, and is reaped.  launcher_pid still
+ * answers, until launcher_free. */
+void launcher_stop(void);
+void launcher_free(void);
+
+#endif
