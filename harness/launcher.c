@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,10 +31,20 @@ static struct {
 	int sock;             /* the harness's end */
 	/* one per slot, shared with the server: the kernel writes the pid
 	 * there (CLONE_PARENT_SETTID) before the process first runs; the
-	 * server writes -errno there when it could not make it */
+	 * server writes -errno there when it could not make it.  Then two
+	 * for the probe: its pid, and the parent it saw. */
 	volatile pid_t *pids; /* MAP_SHARED */
 	pid_t *forked;        /* the harness's own record, when it forks */
-} L = {.sock = -1, .server = -1};
+	int exit_fd;          /* signalfd for SIGCHLD, or -1 */
+	sigset_t old_mask;
+} L = {.sock = -1, .server = -1, .exit_fd = -1};
+
+/* SIGCHLD is blocked in the harness for its signalfd; a case's process
+ * must have it as the harness had it before. */
+static void restore_mask(void)
+{
+	sigprocmask(SIG_SETMASK, &L.old_mask, NULL);
+}
 
 /* clone(CLONE_PARENT) with fork's semantics (no new stack): the child
  * goes on from here on a copy of this stack.  The raw call, as glibc has no
@@ -53,8 +64,25 @@ static long clone_sibling(volatile pid_t *ptid)
  * if it died before that was set, now. */
 static void bind_to_harness(void)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != L.harness)
+	/* through syscall(), whose page the process touched already: each
+	 * other page of libc would be a page fault */
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (syscall(SYS_getppid) != L.harness)
+		_exit(1);
+}
+
+/* The first thing the server does: a process made as a case's will be,
+ * which says who its parent is and exits; its pid goes to the harness.
+ * Where clone(CLONE_PARENT) is refused the server exits instead. */
+static void probe(int sock)
+{
+	long pid = clone_sibling(&L.pids[L.slots]);
+	if (pid == 0) {
+		L.pids[L.slots + 1] = getppid();
+		_exit(0);
+	}
+	pid_t p = (pid_t)pid;
+	if (pid < 0 || send(sock, &p, sizeof p, MSG_NOSIGNAL) != (ssize_t)sizeof p)
 		_exit(1);
 }
 
@@ -72,6 +100,10 @@ __attribute__((noreturn)) static void serve(int sock)
 		close(sock);
 		sock = high;
 	}
+	probe(sock);
+	if (L.exit_fd >= 0)
+		close(L.exit_fd);
+	restore_mask();
 	L.prepare();
 	for (;;) {
 		struct request rq;
@@ -113,9 +145,11 @@ __attribute__((noreturn)) static void serve(int sock)
 	}
 }
 
+static void drop_server(void);
+
 static void start_server(void)
 {
-	void *p = mmap(NULL, (size_t)L.slots * sizeof *L.pids, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	void *p = mmap(NULL, ((size_t)L.slots + 2) * sizeof *L.pids, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		       -1, 0);
 	if (p == MAP_FAILED)
 		return;
@@ -137,6 +171,20 @@ static void start_server(void)
 	close(sv[1]);
 	L.sock = sv[0];
 	L.server = pid;
+	/* the probe must be the harness's child and see the harness as its
+	 * parent (gVisor, for one, makes it the former but not the latter,
+	 * and PR_SET_PDEATHSIG would follow the server): else, fork */
+	pid_t probe_pid = 0, got = -1;
+	int status = 0;
+	ssize_t n;
+	do
+		n = recv(L.sock, &probe_pid, sizeof probe_pid, 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof probe_pid && probe_pid > 0)
+		while ((got = waitpid(probe_pid, &status, 0)) < 0 && errno == EINTR)
+			;
+	if (got != probe_pid || L.pids[L.slots + 1] != L.harness || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		drop_server();
 }
 
 void launcher_start(int slots, launch_body body, void (*prepare)(void))
@@ -150,6 +198,13 @@ void launcher_start(int slots, launch_body body, void (*prepare)(void))
 		fputs("splicecheck: out of memory\n", stderr);
 		exit(2);
 	}
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &L.old_mask);
+	L.exit_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (L.exit_fd < 0)
+		restore_mask();
 	if (!getenv("SPLICECHECK_FORK"))
 		start_server();
 }
@@ -157,10 +212,11 @@ void launcher_start(int slots, launch_body body, void (*prepare)(void))
 /* The server is of no more use: end it; the harness forks from now on. */
 static void drop_server(void)
 {
+	if (L.sock >= 0)
+		close(L.sock);
+	L.sock = -1;
 	if (L.server <= 0)
 		return;
-	close(L.sock);
-	L.sock = -1;
 	kill(L.server, SIGKILL);
 	while (waitpid(L.server, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -182,6 +238,9 @@ static int fork_case(int slot, int pos, int aux, int out_fd)
 		 * harness started with one of them closed gets it for a pipe) */
 		if (out_fd <= 2)
 			out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3);
+		if (L.exit_fd >= 0)
+			close(L.exit_fd);
+		restore_mask();
 		L.prepare();
 		L.body(pos, aux, out_fd);
 		_exit(1);
@@ -242,6 +301,30 @@ int launcher_lost(int slot)
 	return 0;
 }
 
+int launcher_exit_fd(void) { return L.exit_fd; }
+
+pid_t launcher_reap(int *status)
+{
+	if (L.exit_fd < 0)
+		return 0;
+	struct signalfd_siginfo si[8];
+	while (read(L.exit_fd, si, sizeof si) > 0)
+		;
+	for (;;) {
+		pid_t pid = waitpid(-1, status, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return 0;
+		if (pid != L.server)
+			return pid;
+		/* the server died: the requests it had are lost, and their
+		 * pipes hang up with no pid; from now on the harness forks */
+		L.server = -1;
+		drop_server();
+	}
+}
+
 void launcher_stop(void)
 {
 	if (L.server > 0) {
@@ -256,8 +339,13 @@ void launcher_stop(void)
 void launcher_free(void)
 {
 	launcher_stop();
+	if (L.exit_fd >= 0) {
+		close(L.exit_fd);
+		L.exit_fd = -1;
+		restore_mask();
+	}
 	if (L.pids)
-		munmap((void *)L.pids, (size_t)L.slots * sizeof *L.pids);
+		munmap((void *)L.pids, ((size_t)L.slots + 2) * sizeof *L.pids);
 	L.pids = NULL;
 	free(L.forked);
 	L.forked = NULL;

@@ -43,6 +43,17 @@ pid_t launcher_pid(int slot);
  * process from being made (EAGAIN, ENOMEM: the system is short). */
 int launcher_lost(int slot);
 
+/* An fd that poll() finds readable when a case's process may have ended
+ * (a signalfd for SIGCHLD, blocked in the harness from launcher_start to
+ * launcher_free): the harness sleeps until the process is gone, not until
+ * its pipe hangs up a moment before (and then again in waitpid).  -1
+ * where there is none: then the pipe's hang-up is the sign. */
+int launcher_exit_fd(void);
+
+/* A case's process that has ended, reaped: its pid, and its status in
+ * *status; 0 when there is none now.  Clears launcher_exit_fd first. */
+pid_t launcher_reap(int *status);
+
 /* After the run (or when it stops): no more spawns; the server makes the
  * processes it was asked for, ends, and is reaped.  launcher_pid still
  * answers, until launcher_free. */

@@ -46,6 +46,8 @@ struct slot {
 	bool may_wake;
 	bool watchdog_sent, kill_sent;
 	bool more;     /* the last read filled the buffer: there may be more to read */
+	bool exited;   /* reaped (status): what is left is its pipe's end */
+	int status;
 	uint64_t phase_start, watchdog_at, started;
 	uint64_t next_look; /* when the parent next reads what the child sent and runs the watchdog */
 	char buf[sizeof(struct rec)];
@@ -195,7 +197,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
 		sl->watchdog_sent = false;
-		sl->phase_start = rec->at_ns;
+		sl->phase_start = rec->at_ns ? rec->at_ns : now_ns();
 		break;
 	case REC_STEP_DONE:
 		if (rec->step < c->nsteps) {
@@ -204,7 +206,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 				res->nout = rec->step + 1;
 		}
 		sl->in_step = -1;
-		sl->phase_start = rec->at_ns;
+		sl->phase_start = rec->at_ns ? rec->at_ns : now_ns();
 		break;
 	case REC_SKIP:
 	case REC_BROKEN:
@@ -255,8 +257,8 @@ static void finish_slot(struct run *r, struct slot *sl)
 		lost_slot(r, sl, c);
 		return;
 	}
-	int status = 0;
-	while (waitpid(sl->pid, &status, 0) < 0 && errno == EINTR)
+	int status = sl->status;
+	while (!sl->exited && waitpid(sl->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	close(sl->fd);
 	struct case_result *res = res_at(r, sl->order_pos);
@@ -473,12 +475,42 @@ static void drain_slot(struct run *r, struct slot *sl, bool hung_up)
 	}
 }
 
-/* Drains the slots whose pipes poll() found readable or hung up. */
+/* Reaps the case processes that have ended, and reads what they sent;
+ * a pipe still held open (by a process the case made) is waited for. */
+static void reap_ended(struct run *r, int *running)
+{
+	int status;
+	pid_t pid;
+	while ((pid = launcher_reap(&status)) > 0) {
+		for (int i = 0; i < r->jobs; i++) {
+			struct slot *sl = &r->slots[i];
+			if (!sl->pid || slot_pid(r, sl) != pid)
+				continue;
+			sl->exited = true;
+			sl->status = status;
+			struct pollfd p = {.fd = sl->fd, .events = POLLIN};
+			if (poll(&p, 1, 0) > 0) {
+				drain_slot(r, sl, p.revents & (POLLHUP | POLLERR));
+				*running -= sl->pid == 0;
+			}
+			break;
+		}
+	}
+}
+
+/* Drains the slots whose pipes poll() found readable or hung up (map[k]
+ * < 0: the launcher's exit fd, some process ended). */
 static void drain_ready(struct run *r, struct slot *slots, const struct pollfd *pfd, const int *map, int np,
 			int *running)
 {
 	for (int k = 0; k < np; k++) {
 		if (!pfd[k].revents)
+			continue;
+		if (map[k] < 0) {
+			reap_ended(r, running);
+			continue;
+		}
+		if (!slots[map[k]].pid)
 			continue;
 		drain_slot(r, &slots[map[k]], pfd[k].revents & (POLLHUP | POLLERR));
 		*running -= slots[map[k]].pid == 0;
@@ -521,7 +553,7 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	r.res = xcalloc((size_t)r.window, sizeof *r.res);
 	r.finished = xcalloc((size_t)r.window, sizeof *r.finished);
 	struct slot *slots = xcalloc((size_t)jobs, sizeof *slots);
-	struct pollfd *pfd = xcalloc((size_t)jobs, sizeof *pfd);
+	struct pollfd *pfd = xcalloc((size_t)jobs + 1, sizeof *pfd);
 	r.slots = slots;
 	r.jobs = jobs;
 	r.retry = xcalloc((size_t)jobs, sizeof *r.retry);
@@ -553,17 +585,25 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 			running += slots[i].pid != 0;
 		}
 		report_ready(&r);
-		/* sleep until a case ends (its pipe hangs up: poll reports that
-		 * whatever the events asked) or one is due a look */
-		int np = 0;
-		int map[jobs];
+		/* sleep until a case's process ends (the launcher's exit fd; or,
+		 * without one, its pipe hangs up: poll reports that whatever the
+		 * events asked) or a case is due a look */
+		int np = 0, nrun = 0, exit_fd = launcher_exit_fd();
+		int map[jobs + 1];
+		if (exit_fd >= 0) {
+			pfd[np] = (struct pollfd){.fd = exit_fd, .events = POLLIN};
+			map[np++] = -1;
+		}
 		for (int i = 0; i < jobs; i++) {
 			if (!slots[i].pid)
+				continue;
+			nrun++;
+			if (exit_fd >= 0 && !slots[i].exited && !slots[i].more)
 				continue;
 			pfd[np] = (struct pollfd){.fd = slots[i].fd, .events = slots[i].more ? POLLIN : 0};
 			map[np++] = i;
 		}
-		if (np == 0)
+		if (nrun == 0)
 			continue;
 		int ready = poll(pfd, (nfds_t)np, poll_timeout(slots, jobs, now_ns()));
 		if (ready < 0 && errno != EINTR) {

@@ -8,14 +8,19 @@ ratios measured within one run of this tool mean anything.
 
 - the built-in suite: wall time and cases per second, -j 1 and -j N;
 - generated suites of trivial cases (one step, `close -1`, no fixture):
-  per-case time, its ratio to a bare fork+wait loop (build/forkbench,
-  measured in this same run), for -j 1 and -j N, and the harness's peak
-  RSS (ru_maxrss: the harness or its largest case process).
-Each figure is the best of R runs (the least disturbed by other load).
+  per-case time, its ratio to a bare fork+wait loop (build/forkbench), for
+  -j 1 and -j N, and the harness's peak RSS (ru_maxrss: the harness or its
+  largest case process); the same for the ASan build (build/splicecheck-asan).
+  Each row runs forkbench and the harness in turn, R times: the wall ratio
+  is best against best of those rounds, and so is the CPU ratio (user+sys
+  of the process and its children, which other load disturbs less).
+Each figure is the best of R runs (the least disturbed by other load); the
+load average before and after is printed, as the figures depend on it.
 """
 import argparse
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -23,27 +28,55 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / "build" / "splicecheck"
+ASAN = ROOT / "build" / "splicecheck-asan"
 FORK = ROOT / "build" / "forkbench"
 
 
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(argv, env):
-    """Wall seconds and peak RSS (KiB) of one run; it must run to the end
-    (exit 0, or 1: some outcome differs, which does not change its cost).
-    forkbench --rss runs it: a peak RSS survives exec, so measured from this
-    Python process it would be Python's own."""
+    """Wall seconds, CPU seconds and peak RSS (KiB) of one run; it must run
+    to the end (exit 0, or 1: some outcome differs, which does not change
+    its cost).  forkbench --rss runs it: a peak RSS survives exec, so
+    measured from this Python process it would be Python's own."""
     with tempfile.NamedTemporaryFile("r") as rss:
+        c0 = cpu_children()
         t0 = time.monotonic()
         p = subprocess.run([str(FORK), "--rss", rss.name, *argv], stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, env=env)
         wall = time.monotonic() - t0
+        cpu = cpu_children() - c0
         if p.returncode not in (0, 1):
             sys.exit(f"bench: {' '.join(map(str, argv))} exited {p.returncode}:\n{p.stderr.decode(errors='replace')}")
-        return wall, int(rss.read())
+        return wall, cpu, int(rss.read())
 
 
 def best(argv, env, repeat):
     runs = [timed(argv, env) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    return min(r[0] for r in runs), max(r[2] for r in runs)
+
+
+def fork_run(n):
+    """forkbench's own figure (us per fork+wait) and its CPU seconds."""
+    c0 = cpu_children()
+    us = float(subprocess.run([str(FORK), str(n)], capture_output=True, text=True, check=True).stdout)
+    return us, cpu_children() - c0
+
+
+def against_fork(argv, env, n, repeat):
+    """forkbench n and the harness in turn, `repeat` times: the best of
+    each, per case (wall us, CPU us) and the harness's peak RSS."""
+    f_wall = f_cpu = h_wall = h_cpu = float("inf")
+    rss = 0
+    for _ in range(repeat):
+        us, cpu = fork_run(n)
+        f_wall, f_cpu = min(f_wall, us), min(f_cpu, cpu * 1e6 / n)
+        wall, cpu, r = timed(argv, env)
+        h_wall, h_cpu, rss = min(h_wall, wall * 1e6 / n), min(h_cpu, cpu * 1e6 / n), max(rss, r)
+    return f_wall, f_cpu, h_wall, h_cpu, rss
 
 
 def fork_us(n, repeat):
@@ -63,17 +96,19 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sizes", default="100,1000,5000")
+    ap.add_argument("--no-asan", action="store_true", help="leave out the ASan build's rows")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
-    subprocess.run(["ninja", "-C", str(ROOT), "build/splicecheck", "build/forkbench"], check=True,
-                   stdout=subprocess.DEVNULL)
+    targets = ["build/splicecheck", "build/forkbench"] + ([] if a.no_asan else ["build/splicecheck-asan"])
+    subprocess.run(["ninja", "-C", str(ROOT), *targets], check=True, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory(prefix="splicecheck-bench.") as tmp:
         tmp = pathlib.Path(tmp)
         scratch = tmp / "scratch"
         scratch.mkdir()
         env = dict(os.environ, TMPDIR=str(scratch))
         fork = fork_us(2000, a.repeat)
-        print(f"machine: {os.cpu_count()} CPUs, kernel {os.uname().release}; best of {a.repeat} runs")
+        print(f"machine: {os.cpu_count()} CPUs, kernel {os.uname().release}; best of {a.repeat} runs; "
+              f"load average {os.getloadavg()[0]:.1f}")
         print(f"bare fork+wait+exit (build/forkbench): {fork:.1f} us")
         print()
         print("built-in suite:")
@@ -84,18 +119,21 @@ def main():
             print(f"  -j {j:<3} {ncases} cases  {wall * 1000:8.1f} ms  {ncases / wall:8.0f} cases/s  "
                   f"peak RSS {rss / 1024:.1f} MiB")
         print()
-        print("generated trivial cases (one `close -1` step each):")
-        print(f"  {'cases':>6} {'-j':>3} {'wall ms':>9} {'us/case':>8} {'x fork':>7} {'cases/s':>8} {'peak RSS':>9}")
-        for n in sizes:
-            d = tmp / f"suite{n}"
-            make_suite(d, n)
-            argv = [str(BIN), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
-                    "--target", "linux"]
-            for j in sorted({1, a.jobs}):
-                wall, rss = best(argv + [f"-j{j}"], env, a.repeat)
-                us = wall * 1e6 / n
-                print(f"  {n:>6} {j:>3} {wall * 1000:9.1f} {us:8.1f} {us / fork:7.2f} {n / wall:8.0f} "
-                      f"{rss / 1024:7.1f} MiB")
+        print("generated trivial cases (one `close -1` step each), against forkbench N in the same rounds:")
+        print(f"  {'build':>5} {'cases':>6} {'-j':>3} {'us/case':>8} {'fork us':>8} {'x fork':>7} "
+              f"{'cpu us':>7} {'fork cpu':>8} {'x cpu':>6} {'cases/s':>8} {'peak RSS':>9}")
+        for build, binary in [("plain", BIN)] + ([] if a.no_asan else [("asan", ASAN)]):
+            for n in sizes:
+                d = tmp / f"suite{n}"
+                if not d.exists():
+                    make_suite(d, n)
+                argv = [str(binary), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
+                        "--target", "linux"]
+                for j in sorted({1, a.jobs}):
+                    f_wall, f_cpu, us, cpu, rss = against_fork(argv + [f"-j{j}"], env, n, a.repeat)
+                    print(f"  {build:>5} {n:>6} {j:>3} {us:8.1f} {f_wall:8.1f} {us / f_wall:7.2f} "
+                          f"{cpu:7.1f} {f_cpu:8.1f} {cpu / f_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
         left = list(scratch.iterdir())
         if left:
             print(f"note: the runs left {left} behind")
