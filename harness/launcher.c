@@ -91,14 +91,13 @@ __attribute__((noreturn)) static void serve(int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != L.harness)
 		_exit(0);
-	/* out of the way: of the /dev/null that prepare puts on 0-2, and of
-	 * the fds a case's fixtures get (inherited, as it stays open there) */
-	int high = fcntl(sock, F_DUPFD_CLOEXEC, 100);
-	if (high < 0 && sock <= 2)
-		high = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-	if (high >= 0) {
-		close(sock);
-		sock = high;
+	/* out of the way of the /dev/null that prepare puts on 0-2 */
+	if (sock <= 2) {
+		int moved = fcntl(sock, F_DUPFD_CLOEXEC, 3);
+		if (moved >= 0) {
+			close(sock);
+			sock = moved;
+		}
 	}
 	probe(sock);
 	if (L.exit_fd >= 0)
@@ -131,8 +130,9 @@ __attribute__((noreturn)) static void serve(int sock)
 		memcpy(&fd, CMSG_DATA(h), sizeof fd);
 		long pid = clone_sibling(&L.pids[rq.slot]);
 		if (pid == 0) {
-			/* the socket stays open here: closing it would cost a call
-			 * and two page faults per case, and it is out of the way */
+			/* a case's process has no fd but its pipe's besides what
+			 * the harness had; syscall(), as in bind_to_harness */
+			syscall(SYS_close, sock);
 			bind_to_harness();
 			L.body(rq.pos, rq.aux, fd);
 			_exit(1);
