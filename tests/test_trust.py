@@ -305,9 +305,13 @@ def test_small_process_limit_is_never_a_fail(user_scratch):
     have = len(subprocess.run(["ps", "-o", "pid=", "-u", str(NOBODY)], capture_output=True, text=True).stdout.split())
     few = in_shell(f"exec {prefix} bash -c \"ulimit -u {have + 5}; exec '{binary()}' -j 8 --format json\"",
                    user_scratch)
-    assert few.returncode in (0, 3), few.stdout[-2000:] + few.stderr
+    assert few.returncode in (0, 1, 3), few.stdout[-2000:] + few.stderr
     assert "at a time" in few.stderr or "processes: RLIMIT_NPROC" in few.stderr, few.stderr
-    assert not [c for c, s in statuses(few.stdout).items() if s == "fail"], few.stdout[-3000:]
+    got = [json.loads(l) for l in few.stdout.splitlines()]
+    assert not [o["case"] for o in got if o["type"] == "case" and o["status"] == "fail"], few.stdout[-3000:]
+    # the user's other processes may come and go during the run: a case
+    # that then cannot fork is BROKEN, saying so, never a kernel verdict
+    assert all(o["reason"] for o in got if o["type"] == "case" and o["status"] == "broken")
     assert list(user_scratch.iterdir()) == []
 
 
@@ -452,3 +456,4 @@ def test_report_py_says_which_file_it_cannot_read_or_write(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "cannot write" in proc.stderr and "r.md" in proc.stderr
+
