@@ -262,6 +262,14 @@ bool arg_parse(struct arg *a, const struct argdef *def, const char *w, const str
 		return diag_at(d, file, line, "'%s': expected one of %s%s%s%s", w, def->words[0],
 			       def->words[1] ? ", " : "", def->words[1] ? def->words[1] : "",
 			       def->words[1] && def->words[2] ? ", ..." : "");
+	case A_ACTOR:
+		for (int i = 0; i < c->nactors; i++) {
+			if (strcmp(c->actors[i].name, w) == 0) {
+				a->word = i;
+				return true;
+			}
+		}
+		return diag_at(d, file, line, "'%s' is not an actor declared above (thread NAME or process NAME)", w);
 	case A_CONST:
 		break;
 	}
@@ -337,6 +345,7 @@ void arg_render(const struct arg *a, const struct argdef *def, const struct tcas
 		break;
 	case A_OFFNAME:
 	case A_WORD:
+	case A_ACTOR:
 		sb_puts(b, a->text);
 		break;
 	case A_CONST:
@@ -409,6 +418,7 @@ int arg_resolve(const struct arg *a, const struct argdef *def, struct runctx *rc
 		raw[0] = (unsigned long long)a->fixture;
 		return 1;
 	case A_WORD:
+	case A_ACTOR:
 		raw[0] = (unsigned long long)a->word;
 		return 1;
 	case A_CONST:

@@ -20,7 +20,10 @@ struct argdef {
 	const char *key;
 };
 
-/* The case's child while it runs steps. */
+struct actor;
+struct actor_watch;
+
+/* The case's child while it runs steps: one per actor. */
 struct runctx {
 	const struct tcase *c;
 	struct fxstate *fx;
@@ -30,6 +33,12 @@ struct runctx {
 	size_t rdlen;
 	long long anon_off[MAX_ARGS]; /* &100: anonymous offsets */
 	bool alarm_pending;           /* an `alarm` step's timer has not fired yet */
+	int actor;                    /* who runs the steps: 0 main, k + 1 actors[k] */
+	struct actor *actors;         /* the case's actors (shared by all) */
+	int nactors;
+	const struct actor_watch *watch;
+	/* a process actor died in item's step, killed by sig (0: it exited) */
+	void (*actor_died)(struct runctx *rc, int item, int sig);
 };
 
 /* The names of a flag or enumeration argument type, or NULL. */

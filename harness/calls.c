@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "actor_rt.h"
 #include "sigrec.h"
+#include "stream_rt.h"
 
 static long long exec_fionread(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
@@ -171,6 +173,68 @@ static long fork_vmsplice_as_seen(const unsigned long long *raw, unsigned long l
 	return SYS_vmsplice;
 }
 
+/* ---- actors: the main actor orders them */
+
+static long long exec_sleeping(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)s;
+	return actor_wait_sleeping(&rc->actors[raw[0]], rc->watch);
+}
+
+static long long exec_join(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)s;
+	struct actor *a = &rc->actors[raw[0]];
+	int item = actor_join(a, rc->actors, rc->nactors, rc->watch);
+	if (item >= 0 && rc->actor_died)
+		rc->actor_died(rc, item, a->dead_sig);
+	return 0;
+}
+
+static const char *const actor_signals[] = {"SIGUSR1", "SIGALRM", "SIGKILL", NULL};
+static const int actor_signal_numbers[] = {SIGUSR1, SIGALRM, SIGKILL};
+
+static long long exec_signal(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)s;
+	return actor_signal(&rc->actors[raw[0]], actor_signal_numbers[raw[1]]);
+}
+
+/* ---- streams */
+
+static long long exec_feed(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	return stream_feed((int)raw[0], (size_t)raw[1]);
+}
+
+static long long exec_drain(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	return stream_drain((int)raw[0], (unsigned char *)(uintptr_t)raw[1], (size_t)raw[2]);
+}
+
+static long long exec_splice_loop(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	return stream_splice((int)raw[0], (int)raw[1], (size_t)raw[2], (unsigned)raw[3]);
+}
+
+static long long exec_tee_loop(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	return stream_tee((int)raw[0], (int)raw[1], (size_t)raw[2], (unsigned)raw[3]);
+}
+
+static long long exec_vmsplice_loop(struct runctx *rc, const struct step *s, const unsigned long long *raw)
+{
+	(void)rc, (void)s;
+	return stream_vmsplice((int)raw[0], (size_t)raw[1], (unsigned)raw[2]);
+}
+
+/* index = the PROT_ value: none 0, r 1, w 2, rw 3 */
+static const char *const prot_words[] = {"none", "r", "w", "rw", NULL};
+
 static const char *const sigpipe_modes[] = {"catch", "ignore", "default", NULL};
 static const char *const on_off[] = {"off", "on", NULL};
 
@@ -259,6 +323,34 @@ static const struct call calls[] = {
 	{"raise", "kill", -1, 1, {{A_WORD, "signal", 0, raise_signals, NULL}}, CALL_NO_OUTCOME,
 	 "raise SIGKILL|SIGSEGV|SIGSYS|SIGABRT|SIGTERM|SIGBUS|SIGSTOP: the case's process signals itself", exec_raise, NULL,
 	 {"(raise($0) == 0 ? 0 : -1)", {NULL}, NULL}},
+	{"mprotect", "mprotect", SYS_mprotect, 3, {{A_PTR, "addr", 0, NULL, NULL}, NUM("len"), {A_WORD, "prot", 0, prot_words, NULL}},
+	 CALL_NO_OUTCOME, "mprotect BUFFER LEN none|r|w|rw: change the protection of buffer pages", NULL, NULL,
+	 {"mprotect($0, $1, $2)", {NULL, "size_t", "int"}, NULL}},
+	{"sleeping", "sleeping", -1, 1, {{A_ACTOR, "actor", 0, NULL, NULL}}, CALL_NO_OUTCOME | CALL_SYNC,
+	 "sleeping ACTOR: wait until the actor's step sleeps in its call (EALREADY: it returned first)",
+	 exec_sleeping, NULL, {"do_sleeping($0)", {NULL}, "actors"}},
+	{"join", "join", -1, 1, {{A_ACTOR, "actor", 0, NULL, NULL}}, CALL_NO_OUTCOME | CALL_SYNC,
+	 "join ACTOR: wait until the actor's steps returned; one asleep with nobody left to wake it is ended "
+	 "(blocks)",
+	 exec_join, NULL, {"do_join($0)", {NULL}, "actors"}},
+	{"signal", "tgkill", -1, 2, {{A_ACTOR, "actor", 0, NULL, NULL}, {A_WORD, "signal", 0, actor_signals, NULL}},
+	 CALL_NO_OUTCOME | CALL_SYNC, "signal ACTOR SIGUSR1|SIGALRM|SIGKILL: send the actor's task a signal",
+	 exec_signal, NULL, {"do_signal($0, $1)", {NULL, NULL}, "actors"}},
+	{"feed", "feed", SYS_write, 2, {FD("fd"), NUM("count")}, 0,
+	 "feed FD COUNT: write COUNT bytes of the test stream; the bytes written", exec_feed, NULL,
+	 {"stream_feed($0, $1)", {"int", "size_t"}, "stream_rt"}},
+	{"drain", "drain", SYS_read, 2, {FD("fd"), {A_RDBUF, "count", 0, NULL, NULL}}, 0,
+	 "drain FD COUNT: read until COUNT bytes or EOF; the bytes, as data (a digest when long)", exec_drain, NULL,
+	 {"stream_drain($0, $1, $2)", {"int", NULL, "size_t"}, "stream_rt"}},
+	{"splice-loop", "splice-loop", SYS_splice, 4, {FD("fd_in"), FD("fd_out"), NUM("count"), FLAGS}, 0,
+	 "splice-loop FD_IN FD_OUT COUNT FLAGS: splice until COUNT bytes moved or 0; the bytes moved",
+	 exec_splice_loop, NULL, {"stream_splice($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}, "stream_rt"}},
+	{"tee-loop", "tee-loop", SYS_tee, 4, {FD("fd_in"), FD("fd_out"), NUM("count"), FLAGS}, 0,
+	 "tee-loop FD_IN FD_OUT COUNT FLAGS: tee until COUNT bytes moved or 0; the bytes moved",
+	 exec_tee_loop, NULL, {"stream_tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}, "stream_rt"}},
+	{"vmsplice-loop", "vmsplice-loop", SYS_vmsplice, 3, {FD("fd"), NUM("count"), FLAGS}, 0,
+	 "vmsplice-loop FD COUNT FLAGS: vmsplice COUNT bytes of the test stream, 64 KiB a call; the bytes moved",
+	 exec_vmsplice_loop, NULL, {"stream_vmsplice($0, $1, $2)", {"int", "size_t", "unsigned"}, "stream_rt"}},
 };
 
 const struct call *call_by_name(const char *name)
@@ -289,6 +381,8 @@ int call_written_args(const struct call *c)
 
 void call_render(const struct step *s, const struct tcase *c, struct sbuf *b)
 {
+	if (s->actor)
+		sb_printf(b, "%s: ", c->actors[s->actor - 1].name);
 	sb_printf(b, "%s(", s->call->shown);
 	for (int i = 0; i < s->nargs; i++) {
 		if (i)

@@ -11,6 +11,7 @@
 enum {
 	CALL_NO_OUTCOME = 1, /* harness-side: its outcome is always "-" */
 	CALL_UNDER_TEST = 2, /* one of vmsplice, splice, tee */
+	CALL_SYNC = 4,       /* orders actors (sleeping, join, signal): the main actor's only */
 };
 
 /* How a reproducer writes the call in C: an expression over the raw

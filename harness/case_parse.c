@@ -1,5 +1,6 @@
 #include "case_parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,14 @@ int fixture_opt_byte(const struct fixture *f, const char *key, int dflt)
 {
 	const char *v = fixture_opt(f, key);
 	return v && *v ? (unsigned char)v[0] : dflt;
+}
+
+int case_actor_index(const struct tcase *c, const char *name)
+{
+	for (int i = 0; i < c->nactors; i++)
+		if (strcmp(c->actors[i].name, name) == 0)
+			return i;
+	return -1;
 }
 
 int case_fixture_index(const struct tcase *c, const char *name)
@@ -101,10 +110,10 @@ static char **append_words(char **list, int *n, const struct words *w, int from)
 	return list;
 }
 
-static void add_item(struct tcase *c, bool is_step, int index)
+static void add_item(struct tcase *c, enum item_kind kind, int index)
 {
 	c->items = xrealloc(c->items, sizeof *c->items * (size_t)(c->nitems + 1));
-	c->items[c->nitems++] = (struct item){is_step, index};
+	c->items[c->nitems++] = (struct item){kind == ITEM_STEP, index, kind};
 }
 
 static bool parse_fixture(struct tcase *c, const struct kind *k, const struct words *w, const char *file, int line,
@@ -113,7 +122,7 @@ static bool parse_fixture(struct tcase *c, const struct kind *k, const struct wo
 	if (w->n < 2 || !valid_name(w->w[1]) || strchr(w->w[1], '.'))
 		return diag_at(d, file, line, "%s: expected a name (letters, digits, _ and -) after '%s'", k->name,
 			       k->name);
-	if (case_fixture_index(c, w->w[1]) >= 0)
+	if (case_fixture_index(c, w->w[1]) >= 0 || case_actor_index(c, w->w[1]) >= 0)
 		return diag_at(d, file, line, "'%s' is already declared in case %s", w->w[1], c->name);
 	c->fix = xrealloc(c->fix, sizeof *c->fix * (size_t)(c->nfix + 1));
 	struct fixture *f = &c->fix[c->nfix++];
@@ -150,13 +159,16 @@ static bool parse_fixture(struct tcase *c, const struct kind *k, const struct wo
 	const char *fs = fixture_opt(f, "fs");
 	if (fs && strcmp(fs, "tmpfs") == 0)
 		c->needs_tmpfs = true;
-	add_item(c, false, c->nfix - 1);
+	add_item(c, ITEM_FIXTURE, c->nfix - 1);
 	return true;
 }
 
 static bool parse_step(struct tcase *c, const struct call *call, const struct words *w, const char *file, int line,
-		       struct diag *d)
+		       int actor, struct diag *d)
 {
+	if (actor && (call->flags & CALL_SYNC))
+		return diag_at(d, file, line, "%s: only the main actor orders actors (write it without '%s:')", call->name,
+			       c->actors[actor - 1].name);
 	int want = call_written_args(call);
 	if (w->n - 1 != want)
 		return diag_at(d, file, line, "%s takes %d argument%s (%s), got %d", call->name, want, want == 1 ? "" : "s",
@@ -165,7 +177,7 @@ static bool parse_step(struct tcase *c, const struct call *call, const struct wo
 		return diag_at(d, file, line, "case %s has more than %d steps", c->name, MAX_CASE_STEPS);
 	c->steps = xrealloc(c->steps, sizeof *c->steps * (size_t)(c->nsteps + 1));
 	struct step *s = &c->steps[c->nsteps++];
-	*s = (struct step){.call = call, .line = line, .nargs = call->nargs};
+	*s = (struct step){.call = call, .line = line, .nargs = call->nargs, .actor = actor};
 	int word = 1;
 	for (int i = 0; i < call->nargs; i++) {
 		if (call->a[i].type == A_CONST) {
@@ -177,8 +189,41 @@ static bool parse_step(struct tcase *c, const struct call *call, const struct wo
 			return false;
 		}
 	}
-	add_item(c, true, c->nsteps - 1);
+	add_item(c, ITEM_STEP, c->nsteps - 1);
 	return true;
+}
+
+/* thread NAME, process NAME: an actor, started where the line stands. */
+static bool parse_actor(struct tcase *c, const struct words *w, const char *file, int line, struct diag *d)
+{
+	if (w->n != 2 || !valid_name(w->w[1]) || strchr(w->w[1], '.'))
+		return diag_at(d, file, line, "expected '%s NAME' (letters, digits, _ and -)", w->w[0]);
+	if (c->nactors == MAX_ACTORS)
+		return diag_at(d, file, line, "at most %d actors besides the main one", MAX_ACTORS);
+	if (case_fixture_index(c, w->w[1]) >= 0 || case_actor_index(c, w->w[1]) >= 0)
+		return diag_at(d, file, line, "'%s' is already declared in case %s", w->w[1], c->name);
+	c->actors[c->nactors] = (struct actor_decl){.name = xstrdup(w->w[1]), .process = w->w[0][0] == 'p', .line = line};
+	add_item(c, ITEM_ACTOR, c->nactors++);
+	return true;
+}
+
+/* NAME: CALL ARGS...: a step the actor NAME runs. */
+static bool parse_actor_step(struct tcase *c, const struct words *w, const char *file, int line, struct diag *d)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%.*s", (int)strlen(w->w[0]) - 1, w->w[0]);
+	int a = case_actor_index(c, name);
+	if (a < 0)
+		return diag_at(d, file, line, "'%s:': no actor %s declared above (thread %s or process %s)", name, name,
+			       name, name);
+	const struct call *call = w->n > 1 ? call_by_name(w->w[1]) : NULL;
+	if (!call)
+		return diag_at(d, file, line, "'%s:' must be followed by a call", name);
+	static struct words rest; /* big: not on the stack */
+	for (int i = 1; i < w->n; i++)
+		rest.w[i - 1] = w->w[i];
+	rest.n = w->n - 1;
+	return parse_step(c, call, &rest, file, line, a + 1, d);
 }
 
 static bool parse_ms(const char *w, unsigned *ms)
@@ -265,9 +310,13 @@ static int parse_case_line(void *ctx, int lineno, const struct words *wp, struct
 	else if ((k = kind_by_name(kw)))
 		ok = parse_fixture(cur, k, wp, file, lineno, d);
 	else if ((call = call_by_name(kw)))
-		ok = parse_step(cur, call, wp, file, lineno, d);
+		ok = parse_step(cur, call, wp, file, lineno, 0, d);
+	else if (strcmp(kw, "thread") == 0 || strcmp(kw, "process") == 0)
+		ok = parse_actor(cur, wp, file, lineno, d);
+	else if (kw[0] && kw[strlen(kw) - 1] == ':')
+		ok = parse_actor_step(cur, wp, file, lineno, d);
 	else
-		ok = diag_at(d, file, lineno, "'%s' is neither a fixture kind, a call nor covers/tags/needs/timeout "
+		ok = diag_at(d, file, lineno, "'%s' is neither a fixture kind, a call, an actor (thread/process, NAME:) nor covers/tags/needs/timeout "
 				"(see docs/writing-cases.md)", kw);
 	return ok ? LEX_NEXT : LEX_ERROR;
 }
@@ -297,6 +346,8 @@ static void case_free(struct tcase *c)
 		xfree(c->fix[i].opts);
 	}
 	xfree(c->fix);
+	for (int i = 0; i < c->nactors; i++)
+		xfree(c->actors[i].name);
 	for (int i = 0; i < c->nsteps; i++)
 		for (int j = 0; j < c->steps[i].nargs; j++)
 			arg_free(&c->steps[i].args[j]);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "actor_rt.h"
 #include "args.h"
 #include "calls.h"
 #include "data.h"
@@ -25,6 +26,13 @@
 
 static int out_fd = -1;
 static const struct sc_profile *install_profile, *predict_profile;
+static struct actor_watch watch = {.timeout_ms = 250, .use_proc = true, .signal = 0};
+
+void child_set_watch(unsigned timeout_ms, bool use_proc)
+{
+	watch.timeout_ms = timeout_ms;
+	watch.use_proc = use_proc;
+}
 
 void child_set_seccomp(const struct sc_profile *install, const struct sc_profile *predict)
 {
@@ -110,6 +118,14 @@ static bool means_unavailable(int err)
 	}
 }
 
+static bool any_actor_busy(struct runctx *rc)
+{
+	for (int i = 0; i < rc->nactors; i++)
+		if (actor_busy(&rc->actors[i]))
+			return true;
+	return false;
+}
+
 static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 {
 	unsigned long long raw[MAX_ARGS * 2] = {0};
@@ -132,7 +148,11 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 			seen[i] = regs[i];
 	}
 	struct rec start = {.type = REC_STEP_START, .step = (uint16_t)idx, .nr = (int32_t)s->call->nr,
-			    .may_wake = rc->alarm_pending};
+			    .actor = (uint8_t)rc->actor, .may_wake = WATCH_PROC};
+	if (s->call->flags & CALL_SYNC)
+		start.may_wake = WATCH_SYNC;
+	else if (rc->alarm_pending || any_actor_busy(rc))
+		start.may_wake = WATCH_TIMEOUT;
 	start.has_overlay = predicted_outcome(s, seen, &start.overlay);
 	trace_call(rc->c, idx, rc, raw);
 	start.at_ns = step_clock();
@@ -186,6 +206,37 @@ static void prove_closed(const struct tcase *c, const struct fxstate *fx, int st
 	}
 }
 
+/* An actor's step: run in its thread or process, its outcome sent from there. */
+static void actor_item(int idx, void *arg)
+{
+	struct runctx *rc = arg;
+	struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)idx, .actor = (uint8_t)rc->actor};
+	done.out = run_step(&rc->c->steps[idx], idx, rc);
+	send_rec(&done);
+}
+
+/* A process actor died inside item's step: the main actor reports it. */
+static void actor_died(struct runctx *rc, int item, int sig)
+{
+	struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)item, .actor = (uint8_t)rc->c->steps[item].actor};
+	done.out = sig ? (struct outcome){.kind = OC_KILLED, .killsig = sig} : (struct outcome){.kind = OC_ERR, .err = EIO};
+	send_rec(&done);
+}
+
+static void install_seccomp(bool *installed)
+{
+	if (!install_profile || *installed)
+		return;
+	/* no core files from a profile's SIGSYS, anywhere */
+	prctl(PR_SET_DUMPABLE, 0);
+	int err = sc_profile_install(install_profile);
+	if (err)
+		give_up(REC_BROKEN, "cannot install seccomp profile %s: %s", sc_profile_name(install_profile),
+			strerror(-err));
+	*installed = true;
+}
+
+
 void child_prepare(void)
 {
 	signal(SIGINT, SIG_DFL);
@@ -230,12 +281,28 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 	for (int i = 0; i < c->nfix; i++)
 		for (int e = 0; e < MAX_ENDS; e++)
 			fx[i].fd[e] = -1;
-	struct runctx rc = {.c = c, .fx = fx};
+	watch.signal = WATCHDOG_SIGNAL;
+	struct actor actors[MAX_ACTORS];
+	struct runctx arc[MAX_ACTORS];
+	struct runctx rc = {.c = c, .fx = fx, .actors = actors, .watch = &watch, .actor_died = actor_died};
 	bool installed = false;
 
 	for (int it = 0; it < c->nitems; it++) {
 		const struct item *item = &c->items[it];
-		if (!item->is_step) {
+		if (item->kind == ITEM_ACTOR) {
+			/* a thread inherits the filter; a process, too */
+			install_seccomp(&installed);
+			int k = item->index;
+			arc[k] = (struct runctx){.c = c, .fx = fx, .actor = k + 1, .actors = actors, .watch = &watch};
+			if (actor_start(&actors[k], c->actors[k].process, actor_item, &arc[k]) < 0)
+				give_up(REC_BROKEN, "%s:%d: cannot start actor %s: %s", c->file, c->actors[k].line,
+					c->actors[k].name, strerror(errno));
+			rc.nactors = k + 1;
+			for (int j = 0; j <= k; j++)
+				arc[j].nactors = k + 1;
+			continue;
+		}
+		if (item->kind == ITEM_FIXTURE) {
 			const struct fixture *f = &c->fix[item->index];
 			char why[160] = "";
 			int err = f->kind->make(f, &fx[item->index], env, why, sizeof why);
@@ -244,19 +311,23 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 					f->kind->name, f->name, why);
 			continue;
 		}
-		if (install_profile && !installed) {
-			/* no core files from a profile's SIGSYS, anywhere */
-			prctl(PR_SET_DUMPABLE, 0);
-			int err = sc_profile_install(install_profile);
-			if (err)
-				give_up(REC_BROKEN, "cannot install seccomp profile %s: %s", sc_profile_name(install_profile),
-					strerror(-err));
-			installed = true;
-		}
+		install_seccomp(&installed);
+		const struct step *s = &c->steps[item->index];
 		prove_closed(c, fx, item->index);
+		if (s->actor) {
+			actor_send(&actors[s->actor - 1], item->index, s->call->nr);
+			continue;
+		}
 		struct rec done = {.type = REC_STEP_DONE, .step = (uint16_t)item->index};
-		done.out = run_step(&c->steps[item->index], item->index, &rc);
+		done.out = run_step(s, item->index, &rc);
 		send_rec(&done);
+	}
+	/* every actor's steps return before the case ends: an implicit join */
+	for (int k = 0; k < rc.nactors; k++) {
+		int item = actor_join(&actors[k], actors, rc.nactors, &watch);
+		if (item >= 0)
+			actor_died(&rc, item, actors[k].dead_sig);
+		actor_stop(&actors[k]);
 	}
 	_exit(0);
 }

@@ -17,6 +17,10 @@ void child_set_seccomp(const struct sc_profile *install, const struct sc_profile
  * files.  Before child_run. */
 void child_prepare(void);
 
+/* The watchdog's limits for the actors a case starts (set before forking):
+ * the case's timeout, and whether /proc may tell that a task sleeps. */
+void child_set_watch(unsigned timeout_ms, bool use_proc);
+
 /* Never returns. */
 __attribute__((noreturn)) void child_run(const struct tcase *c, int out_fd, const char *scratch_dir,
 					 const struct make_env *env);

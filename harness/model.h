@@ -15,6 +15,7 @@ struct call;
  * file parser reads (LEX_MAX_WORDS) and bless never writes one it refuses. */
 #define MAX_CASE_STEPS 1000
 #define MAX_ENDS 4
+#define MAX_ACTORS 4 /* besides the main one */
 
 /* Where a pointer argument points: into a buffer fixture, or at one of
  * the special addresses (NULL, an unmapped page, a kernel address). */
@@ -76,6 +77,7 @@ enum argtype {
 	A_OFFNAME,  /* the name of an `offset` fixture */
 	A_MS,       /* a duration: 20ms, 1s */
 	A_WORD,     /* one of the words the call lists */
+	A_ACTOR,    /* the name of an actor declared above */
 	A_CONST,    /* fixed by the call's table entry, not written in the case */
 };
 
@@ -111,13 +113,25 @@ struct fixture {
 struct step {
 	const struct call *call;
 	int line;
+	int actor; /* who runs it: 0 the main actor, k + 1 the case's actors[k] */
 	int nargs;
 	struct arg args[MAX_ARGS];
 };
 
+/* A `thread NAME` or `process NAME` line: an actor that runs the steps
+ * written `NAME: CALL ...`, concurrently with the main actor. */
+struct actor_decl {
+	char *name;
+	bool process;
+	int line;
+};
+
+enum item_kind { ITEM_FIXTURE, ITEM_STEP, ITEM_ACTOR };
+
 struct item {
 	bool is_step;
-	int index;
+	int index; /* into fix, steps or actors */
+	enum item_kind kind;
 };
 
 struct tcase {
@@ -130,7 +144,8 @@ struct tcase {
 	bool needs_scratch;
 	bool needs_tmpfs;
 	unsigned timeout_ms; /* 0: the run's default */
-	int nfix, nsteps, nitems;
+	int nfix, nsteps, nitems, nactors;
+	struct actor_decl actors[MAX_ACTORS];
 	struct fixture *fix;
 	struct step *steps;
 	struct item *items;
@@ -150,6 +165,7 @@ const char *fixture_opt(const struct fixture *f, const char *key);
 unsigned long long fixture_opt_num(const struct fixture *f, const char *key, unsigned long long dflt);
 int fixture_opt_byte(const struct fixture *f, const char *key, int dflt);
 int case_fixture_index(const struct tcase *c, const char *name);
+int case_actor_index(const struct tcase *c, const char *name);
 void suite_free(struct suite *s);
 
 #endif

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "calls.h"
 #include "kinds.h"
@@ -33,6 +34,10 @@ struct helper {
 	const char *name;
 	const char *code;
 };
+
+/* harness/actor_rt.c and harness/stream_rt.c as text (build/rt_text.c):
+ * the code the harness runs is the code a reproducer embeds. */
+extern const char rt_actor_text[], rt_stream_text[];
 
 static const struct helper helpers[] = {
 	{"head",
@@ -158,6 +163,7 @@ static const struct helper helpers[] = {
 	 " * it with a signal it tests (SIGALRM belongs to the `alarm` step). */\n"
 	 "#define WATCHDOG_SIGNAL (SIGRTMIN + 3)\n"
 	 "#define GRACE_MS 2000\n"
+	 "#define SYNC_LIMIT_MS 20000\n"
 	 "#define PAGE 4096\n"
 	 "\n"
 	 "static const char *errno_name(int e)\n"
@@ -226,7 +232,7 @@ static const struct helper helpers[] = {
 	 "\n"
 	 "/* Signals delivered during a step, recorded by a handler installed\n"
 	 " * without SA_RESTART, so a call they interrupt returns EINTR. */\n"
-	 "static volatile sig_atomic_t delivered, watchdog_fired;\n"
+	 "static __thread volatile sig_atomic_t delivered, watchdog_fired; /* per thread: an actor's are its own */\n"
 	 "\n"
 	 "static void record_signal(int sig)\n"
 	 "{\n"
@@ -245,7 +251,7 @@ static const struct helper helpers[] = {
 	 "\tsigaction(sig, &sa, NULL);\n"
 	 "}\n"
 	 "\n"
-	 "static void step_begin(int step)\n"
+	 "__attribute__((unused)) static void step_begin(int step)\n"
 	 "{\n"
 	 "\tsend_msg(MSG_START, step, \"\");\n"
 	 "\tdelivered = 0;\n"
@@ -377,7 +383,7 @@ static const struct helper helpers[] = {
 	 "\t\tif (ready == 0) {\n"
 	 "\t\t\tif (in_step >= 0 && deadline >= 0 && now_ms() >= deadline) {\n"
 	 "\t\t\t\t/* the step is still in its call: end it as the harness does */\n"
-	 "\t\t\t\tkill(pid, WATCHDOG_SIGNAL);\n"
+	 "\t\t\t\tsyscall(SYS_tgkill, pid, pid, WATCHDOG_SIGNAL); /* its main thread, not an actor */\n"
 	 "\t\t\t\tdeadline = -1;\n"
 	 "\t\t\t\tkilled_at = now_ms();\n"
 	 "\t\t\t} else if (killed_at >= 0 && now_ms() - killed_at >= GRACE_MS) {\n"
@@ -400,12 +406,14 @@ static const struct helper helpers[] = {
 	 "\t\t\tbreak;\n"
 	 "\t\tif (m.type == MSG_START) {\n"
 	 "\t\t\tin_step = m.step;\n"
-	 "\t\t\tdeadline = now_ms() + TIMEOUT_MS;\n"
+	 "\t\t\t/* a sync point (join, sleeping) watches the actors itself */\n"
+	 "\t\t\tdeadline = now_ms() + TIMEOUT_MS + (strcmp(m.text, \"sync\") == 0 ? SYNC_LIMIT_MS : 0);\n"
 	 "\t\t\tkilled_at = -1;\n"
 	 "\t\t} else if (m.type == MSG_DONE) {\n"
 	 "\t\t\tif (m.step >= 1 && m.step <= NSTEPS)\n"
 	 "\t\t\t\tsnprintf(seen[m.step - 1], sizeof seen[m.step - 1], \"%s\", m.text);\n"
-	 "\t\t\tin_step = -1;\n"
+	 "\t\t\tif (m.step == in_step) /* not an actor's step */\n"
+	 "\t\t\t\tin_step = -1;\n"
 	 "\t\t} else {\n"
 	 "\t\t\tstatus_kind = m.type;\n"
 	 "\t\t\tsnprintf(reason, sizeof reason, \"%s\", m.text);\n"
@@ -820,6 +828,60 @@ static const struct helper helpers[] = {
 	 "\t*b = sv[1];\n"
 	 "}\n"
 	},
+	{"actor_rt", rt_actor_text},
+	{"actors",
+	 "/* The case's actors (harness/actor_rt.c, above) and its sync points. */\n"
+	 "static struct actor actors[4];\n"
+	 "static int nactors;\n"
+	 "static struct actor_watch watch = {TIMEOUT_MS, 1, 0};\n"
+	 "\n"
+	 "/* An actor's step: no start message, the main actor's join watches it. */\n"
+	 "__attribute__((unused)) static void actor_step_begin(void)\n"
+	 "{\n"
+	 "\tdelivered = 0;\n"
+	 "\twatchdog_fired = 0;\n"
+	 "\terrno = 0;\n"
+	 "}\n"
+	 "\n"
+	 "__attribute__((unused)) static void sync_step_begin(int step)\n"
+	 "{\n"
+	 "\tsend_msg(MSG_START, step, \"sync\");\n"
+	 "\tdelivered = 0;\n"
+	 "\twatchdog_fired = 0;\n"
+	 "\terrno = 0;\n"
+	 "}\n"
+	 "\n"
+	 "static void start_actor(int k, int process, void (*run)(int, void *), const char *what)\n"
+	 "{\n"
+	 "\twatch.signal = WATCHDOG_SIGNAL;\n"
+	 "\tif (actor_start(&actors[k], process, run, NULL) < 0)\n"
+	 "\t\tfixture_failed(what);\n"
+	 "\tnactors = k + 1;\n"
+	 "}\n"
+	 "\n"
+	 "__attribute__((unused)) static long do_sleeping(int k) { return actor_wait_sleeping(&actors[k], &watch); }\n"
+	 "\n"
+	 "/* A process actor that died in a step: that step's outcome is the signal. */\n"
+	 "static long do_join(int k)\n"
+	 "{\n"
+	 "\tint step = actor_join(&actors[k], actors, nactors, &watch);\n"
+	 "\tif (step >= 0)\n"
+	 "\t\tsend_msg(MSG_DONE, step, actors[k].dead_sig ? signal_name(actors[k].dead_sig) : \"EIO\");\n"
+	 "\treturn 0;\n"
+	 "}\n"
+	 "\n"
+	 "__attribute__((unused)) static long do_signal(int k, int sig) { return actor_signal(&actors[k], sig); }\n"
+	 "\n"
+	 "/* Every actor's steps return before the case ends. */\n"
+	 "static void finish_actors(void)\n"
+	 "{\n"
+	 "\tfor (int k = 0; k < nactors; k++) {\n"
+	 "\t\tdo_join(k);\n"
+	 "\t\tactor_stop(&actors[k]);\n"
+	 "\t}\n"
+	 "}\n"
+	},
+	{"stream_rt", rt_stream_text},
 	{"pidfd_open",
 	 "/* pidfd_open(2) by its number: older C libraries have no wrapper. */\n"
 	 "static int pidfd_open_raw(pid_t pid)\n"
@@ -834,6 +896,8 @@ struct gen {
 	bool used[ARRAY_LEN(helpers)];
 	struct sbuf decl; /* run_case's variables */
 	struct sbuf body; /* run_case's statements */
+	struct sbuf funcs; /* actors' steps, one function each */
+	struct sbuf items; /* ... and the switch that runs them */
 	char **var;       /* per fixture, per end: its C variable */
 	bool *var_used;   /* ... and whether a step uses it */
 	bool in_step;
@@ -846,6 +910,7 @@ static const char *const helper_deps[][2] = {
 	{"make_file", "write_content"},
 	{"make_memfd", "write_content"},
 	{"write_content", "write_all"},
+	{"actors", "actor_rt"},
 };
 
 static void need(struct gen *g, const char *name)
@@ -925,6 +990,13 @@ static const char *const reserved[] = {
 	"catch_signal", "record_signal", "format_data", "quote", "fnv64", "errno_name", "signal_name",
 	"delivered", "watchdog_fired", "msg_fd", "tmpfs_dir", "expected", "call_text", "errno_names",
 	"signal_names", "run_case", "now_ms", "remove_entry",
+	/* actors and streams (harness/actor_rt.c, harness/stream_rt.c) */
+	"actors", "nactors", "watch", "run_item", "start_actor", "finish_actors", "do_sleeping", "do_join", "do_signal",
+	"actor_step_begin", "sync_step_begin", "actor", "actor_watch", "task_sleeps_in", "task_switches", "rt_now_ns",
+	"rt_read_file", "rt_write_int", "actor_loop", "actor_thread", "read_ack", "take_acks", "oldest", "actor_start",
+	"actor_send", "actor_busy", "actor_wait_sleeping", "actor_join", "actor_signal", "actor_stop", "stream_byte",
+	"stream_chunk", "moved_or_fail", "stream_feed", "stream_drain", "stream_splice", "stream_tee",
+	"stream_vmsplice", "mprotect",
 };
 
 /* The C variable of fixture i's end e: NAME or NAME_END (p_r, p_w), made
@@ -1451,6 +1523,12 @@ static void arg_const(struct gen *g, const struct arg *a, struct stepgen *sg)
 	sb_puts(next_expr(sg), a->text);
 }
 
+static void arg_actor(struct gen *g, const struct arg *a, struct stepgen *sg)
+{
+	(void)g;
+	sb_printf(next_expr(sg), "%d /* %s */", a->word, a->text);
+}
+
 /* Per argument type: how many raw arguments it becomes and their C. */
 static void (*const arg_gens[])(struct gen *, const struct arg *, struct stepgen *) = {
 	[A_FD] = arg_fd,         [A_IOV] = arg_iov,         [A_NUM] = arg_num,
@@ -1458,11 +1536,29 @@ static void (*const arg_gens[])(struct gen *, const struct arg *, struct stepgen
 	[A_SHUT] = arg_flags,    [A_OFFPTR] = arg_offptr,   [A_DATA] = arg_data,
 	[A_RDBUF] = arg_rdbuf,   [A_PTR] = arg_ptr,         [A_OFFNAME] = arg_offname,
 	[A_MS] = arg_ms,         [A_WORD] = arg_word,       [A_CONST] = arg_const,
+	[A_ACTOR] = arg_actor,
 };
 
 /* ---- calls ---- */
 
 
+
+/* The syscall an actor's step may sleep in, as the C library names it. */
+static const char *sys_name(long nr)
+{
+	static const struct {
+		long nr;
+		const char *name;
+	} names[] = {
+		{SYS_vmsplice, "SYS_vmsplice"}, {SYS_splice, "SYS_splice"}, {SYS_tee, "SYS_tee"}, {SYS_read, "SYS_read"},
+		{SYS_write, "SYS_write"},       {SYS_pread64, "SYS_pread64"}, {SYS_pwrite64, "SYS_pwrite64"},
+		{SYS_close, "SYS_close"},       {SYS_pwritev2, "SYS_pwritev2"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	return "-1";
+}
 
 /* How a call is written in C comes with it, from its entry in calls.c. */
 static const struct repro_c *call_gen_of(const struct call *c)
@@ -1515,7 +1611,11 @@ static void gen_step(struct gen *g, int si)
 	sb_puts(&b, " */\n\t{\n");
 	if (sg.pre.s)
 		sb_puts(&b, sg.pre.s);
-	sb_printf(&b, "\t\tstep_begin(%d);\n\t\tlong r = ", si + 1);
+	if (s->actor)
+		sb_puts(&b, "\t\tactor_step_begin();\n\t\tlong r = ");
+	else
+		sb_printf(&b, "\t\t%s(%d);\n\t\tlong r = ", (s->call->flags & CALL_SYNC) ? "sync_step_begin" : "step_begin",
+			  si + 1);
 	for (const char *t = cg->expr; *t; t++) {
 		if (*t == '$' && t[1] >= '0' && t[1] <= '9') {
 			int k = *++t - '0';
@@ -1526,11 +1626,31 @@ static void gen_step(struct gen *g, int si)
 	}
 	sb_printf(&b, ";\n\t\tstep_end(%d, r, errno, %d, %s);\n\t}\n", si + 1,
 		  (s->call->flags & CALL_NO_OUTCOME) ? 1 : 0, sg.reads ? "buf" : "NULL");
-	sb_puts(&g->body, b.s);
+	if (s->actor) {
+		/* the actor runs it: a function of its own, handed over by number */
+		const char *who = g->c->actors[s->actor - 1].name;
+		sb_printf(&g->funcs, "\n/* run by actor %s */\nstatic void step_%d(void)\n{%s}\n", who, si + 1, b.s);
+		sb_printf(&g->items, "\tcase %d:\n\t\tstep_%d();\n\t\tbreak;\n", si + 1, si + 1);
+		sb_printf(&g->body, "\n\t/* step %d, %s:%d: handed to actor %s, which runs it while this goes on */\n"
+			  "\tactor_send(&actors[%d], %d, %s);\n", si + 1, g->c->file, s->line, who, s->actor - 1, si + 1,
+			  sys_name(s->call->nr));
+	} else {
+		sb_puts(&g->body, b.s);
+	}
 	sb_free(&b);
 	sb_free(&sg.pre);
 	for (int i = 0; i < MAX_ARGS * 2; i++)
 		sb_free(&sg.expr[i]);
+}
+
+/* thread NAME, process NAME: started where the line stands. */
+static void gen_actor(struct gen *g, int k)
+{
+	const struct actor_decl *a = &g->c->actors[k];
+	need(g, "actors");
+	sb_printf(&g->body, "\n\t/* %s %s (%s:%d) */\n\tstart_actor(%d, %d, run_item, \"start %s %s\");\n",
+		  a->process ? "process" : "thread", a->name, g->c->file, a->line, k, a->process, a->process ? "process" :
+		  "thread", a->name);
 }
 
 static void gen_fixture(struct gen *g, int fi)
@@ -1663,11 +1783,15 @@ bool repro_write(FILE *out, const struct suite *s, int ci, const struct expset *
 		for (int e2 = 0; e2 == 0 || (e2 < MAX_ENDS && c->fix[i].kind->ends[e2]); e2++)
 			g.var[i * MAX_ENDS + e2] = var_name(&c->fix[i], e2);
 	for (int it = 0; it < c->nitems && g.ok; it++) {
-		if (c->items[it].is_step)
+		if (c->items[it].kind == ITEM_ACTOR)
+			gen_actor(&g, c->items[it].index);
+		else if (c->items[it].is_step)
 			gen_step(&g, c->items[it].index);
 		else
 			gen_fixture(&g, c->items[it].index);
 	}
+	if (c->nactors)
+		sb_puts(&g.body, "\n\tfinish_actors();\n");
 	bool first = true;
 	for (int i = 0; i < c->nfix * MAX_ENDS; i++) {
 		if (g.var[i] && !g.var_used[i]) {
@@ -1719,9 +1843,25 @@ bool repro_write(FILE *out, const struct suite *s, int ci, const struct expset *
 		for (size_t i = 0; i < ARRAY_LEN(helpers); i++)
 			if (g.used[i])
 				fprintf(out, "\n%s", helpers[i].code);
-		fprintf(out, "\n/* ---- The case: its fixtures and steps, in order. ---- */\n"
-			     "static void run_case(void)\n{\n%s%s}\n", g.decl.s ? g.decl.s : "",
-			g.body.s ? g.body.s : "");
+		if (c->nactors) {
+			/* the actors' steps see the fixtures too: they live at file scope */
+			fputs("\n/* ---- The case's fixtures, shared with its actors. ---- */\n", out);
+			for (const char *p = g.decl.s ? g.decl.s : ""; *p; p++) {
+				if (*p == '\t' && (p == g.decl.s || p[-1] == '\n'))
+					fputs("static ", out);
+				else
+					fputc(*p, out);
+			}
+			fprintf(out, "\n/* ---- The steps the actors run. ---- */\n%s\n"
+				     "static void run_item(int step, void *arg)\n{\n\t(void)arg;\n\tswitch (step) {\n%s\t}\n}\n",
+				g.funcs.s ? g.funcs.s : "", g.items.s ? g.items.s : "");
+			fprintf(out, "\n/* ---- The case: its fixtures, actors and steps, in order. ---- */\n"
+				     "static void run_case(void)\n{\n%s}\n", g.body.s ? g.body.s : "");
+		} else {
+			fprintf(out, "\n/* ---- The case: its fixtures and steps, in order. ---- */\n"
+				     "static void run_case(void)\n{\n%s%s}\n", g.decl.s ? g.decl.s : "",
+				g.body.s ? g.body.s : "");
+		}
 	}
 	for (int i = 0; i < c->nfix * MAX_ENDS; i++)
 		xfree(g.var[i]);
@@ -1729,5 +1869,7 @@ bool repro_write(FILE *out, const struct suite *s, int ci, const struct expset *
 	xfree(g.var_used);
 	sb_free(&g.decl);
 	sb_free(&g.body);
+	sb_free(&g.funcs);
+	sb_free(&g.items);
 	return g.ok;
 }

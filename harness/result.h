@@ -21,9 +21,17 @@ struct case_result {
 /* Child -> parent, one write each (smaller than PIPE_BUF, so atomic). */
 enum rec_type { REC_STEP_START = 1, REC_STEP_DONE, REC_SKIP, REC_BROKEN };
 
+/* How the parent's watchdog treats a step of the main actor. */
+enum rec_watch {
+	WATCH_PROC,    /* ended when /proc says it sleeps in its call (or at the timeout) */
+	WATCH_TIMEOUT, /* a timer or a busy actor may wake it: only the timeout ends it */
+	WATCH_SYNC,    /* a sync point, which watches the actors itself: only the long limit */
+};
+
 struct rec {
 	uint8_t type;
-	uint8_t may_wake; /* a timer the case armed may end this step: the watchdog waits for its timeout */
+	uint8_t may_wake; /* enum rec_watch */
+	uint8_t actor;    /* who runs the step: 0 the main actor (the one the parent watches) */
 	uint16_t step;
 	int32_t nr;       /* the syscall the step makes */
 	uint64_t at_ns;   /* step start: when (CLOCK_MONOTONIC), as the parent reads records late; 0 unknown */

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "actor_rt.h"
 #include "child.h"
 #include "launcher.h"
 #include "names.h"
@@ -30,6 +32,11 @@
  * the child's own time, so a late look does not make a step look younger. */
 #define LOOK_MS_NO_PROC 5
 
+/* A sync point (join, sleeping) watches the actors itself; the parent
+ * ends it only after this long beyond the case's timeout: a bound, so
+ * that nothing hangs, that no working case comes near. */
+#define SYNC_LIMIT_MS 20000
+
 /* Results are held from a case's start until it and every case before it
  * are reported, in a ring of this many per job: the harness's memory stays
  * the same whatever the number of cases (a bigger process also forks
@@ -43,7 +50,7 @@ struct slot {
 	int order_pos; /* index into order[] */
 	int in_step;   /* -1: not inside a step */
 	int step_nr;
-	bool may_wake;
+	int may_wake; /* enum rec_watch */
 	bool watchdog_sent, kill_sent;
 	bool more;     /* the last read filled the buffer: there may be more to read */
 	bool exited;   /* reaped (status): what is left is its pipe's end */
@@ -85,34 +92,9 @@ static void remove_tree(const char *path)
 		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Whether the child sleeps inside syscall nr: /proc says state S and the
- * syscall it is in.  Returns -1 where /proc cannot tell. */
-static int sleeps_in(pid_t pid, int nr)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (atoi(buf) != nr || !(buf[0] >= '0' && buf[0] <= '9'))
-		return 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && rp[2] == 'S';
-}
+/* The watchdog's signal to the case's main thread (not to the process:
+ * that could reach one of its actors instead). */
+static void signal_main(pid_t pid, int sig) { syscall(SYS_tgkill, pid, pid, sig); }
 
 struct run {
 	const struct suite *s;
@@ -193,6 +175,8 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 			res->overlay[rec->step] = rec->overlay;
 			res->overlaid[rec->step] = 1;
 		}
+		if (rec->actor) /* the main actor's join watches an actor's steps */
+			break;
 		sl->in_step = rec->step;
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
@@ -205,6 +189,8 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 			if (rec->step + 1 > res->nout)
 				res->nout = rec->step + 1;
 		}
+		if (rec->actor)
+			break;
 		sl->in_step = -1;
 		sl->phase_start = rec->at_ns ? rec->at_ns : now_ns();
 		break;
@@ -385,6 +371,7 @@ __attribute__((noreturn)) static void case_main(int pos, int tmpfs_ok, int out_f
 	if (tmpfs_ok)
 		snprintf(tmpfs_dir, sizeof tmpfs_dir, "%s/%d", r->tmpfs_root, pos);
 	struct make_env env = {.tmpfs_dir = tmpfs_ok ? tmpfs_dir : NULL};
+	child_set_watch(c->timeout_ms ? c->timeout_ms : r->o->timeout_ms, r->o->detect_ms != 0);
 	child_run(c, out_fd, c->needs_scratch ? scratch : NULL, &env);
 }
 
@@ -417,12 +404,13 @@ static void watch(struct run *r, struct slot *sl, uint64_t now)
 		return;
 	}
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
-	bool fire = age_ms >= (c->timeout_ms ? c->timeout_ms : o->timeout_ms);
-	if (!fire && !sl->may_wake && o->detect_ms && age_ms >= o->detect_ms && sl->step_nr >= 0 &&
+	unsigned timeout = c->timeout_ms ? c->timeout_ms : o->timeout_ms;
+	bool fire = age_ms >= timeout + (sl->may_wake == WATCH_SYNC ? SYNC_LIMIT_MS : 0);
+	if (!fire && sl->may_wake == WATCH_PROC && o->detect_ms && age_ms >= o->detect_ms && sl->step_nr >= 0 &&
 	    slot_pid(r, sl) > 0)
-		fire = sleeps_in(sl->pid, sl->step_nr) == 1;
-	if (fire) {
-		signal_slot(r, sl, WATCHDOG_SIGNAL);
+		fire = task_sleeps_in(sl->pid, sl->pid, sl->step_nr) == 1;
+	if (fire && slot_pid(r, sl) > 0) {
+		signal_main(sl->pid, WATCHDOG_SIGNAL);
 		sl->watchdog_sent = true;
 		sl->watchdog_at = now;
 	}

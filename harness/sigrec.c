@@ -2,8 +2,9 @@
 
 #include <string.h>
 
-static volatile sig_atomic_t delivered;
-static volatile sig_atomic_t watchdog_fired;
+/* per thread: an actor's signals are its own step's */
+static __thread volatile sig_atomic_t delivered;
+static __thread volatile sig_atomic_t watchdog_fired;
 
 static void record(int sig)
 {

@@ -18,7 +18,7 @@ void sigrec_init(void);
 void sigrec_sigpipe(int mode);
 /* Clears the record before a step. */
 void sigrec_reset(void);
-/* Signals delivered since the reset, as a bit mask (watchdog excluded). */
+/* Signals delivered to this thread since its reset, as a bit mask (watchdog excluded). */
 unsigned sigrec_delivered(void);
 bool sigrec_watchdog_fired(void);
 

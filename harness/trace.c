@@ -154,6 +154,7 @@ static int arg_text(struct sbuf *b, const struct arg *a, const struct argdef *de
 	case A_OFFNAME:
 	case A_MS:
 	case A_WORD:
+	case A_ACTOR:
 		sb_puts(b, a->text);
 		return 1;
 	case A_CONST:

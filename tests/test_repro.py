@@ -213,6 +213,16 @@ CALL_EXAMPLES = {
     "alarm": "pipe p\n  alarm 20ms\n  read p.r 1",
     "sigpipe": "pipe p close=r\n  sigpipe default\n  write p.w \"x\"",
     "raise": "raise SIGSEGV",
+    "mprotect": "buffer b fill=m\n  mprotect b 4096 r\n  poke b \"x\"",
+    "sleeping": "pipe p\n  process t\n  t: read p.r 3\n  sleeping t\n  write p.w \"abc\"\n  join t",
+    "join": "pipe p\n  thread t\n  t: read p.r 3\n  join t",
+    "signal": "pipe p fill=full\n  thread t\n  t: write p.w \"x\"\n  sleeping t\n  signal t SIGUSR1\n  join t",
+    "feed": "pipe p size=262144\n  feed p.w 200000\n  drain p.r 10",
+    "drain": "socketpair s unix-stream\n  thread t\n  t: feed s.0 300000\n  drain s.1 300000\n  join t",
+    "splice-loop": "pipe p\n  pipe q\n  thread t\n  t: feed p.w 200000\n  process u\n"
+                   "  u: splice-loop p.r q.w 200000 0\n  drain q.r 200000",
+    "tee-loop": "pipe p\n  pipe q\n  write p.w \"tee\"\n  tee-loop p.r q.w 3 0\n  read q.r 5",
+    "vmsplice-loop": "pipe p\n  thread t\n  t: vmsplice-loop p.w 100000 0\n  drain p.r 100000\n  join t",
 }
 
 
@@ -252,6 +262,11 @@ def test_every_kind_and_call_reproduces(tmp_path):
     assert cases["gen.call.raise"]["outcomes"] == ["SIGSEGV"]
     assert cases["gen.call.alarm"]["outcomes"][-1] == "EINTR+SIGALRM"
     assert cases["gen.call.sigpipe"]["outcomes"][-1] == "SIGPIPE"
+    # actors: woken with the data, ended by the join, interrupted by the signal
+    assert cases["gen.call.sleeping"]["outcomes"] == ['3:"abc"', "-", "3", "-"]
+    assert cases["gen.call.join"]["outcomes"] == ["blocks", "-"]
+    assert cases["gen.call.signal"]["outcomes"] == ["EINTR+SIGUSR1", "-", "-", "-"]
+    assert cases["gen.call.splice-loop"]["outcomes"][-1].startswith("200000:fnv64=")
 
 
 def test_trace_shows_real_fds_decoded_and_in_case_order(tmp_path):
