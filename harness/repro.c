@@ -995,7 +995,7 @@ static const char *const reserved[] = {
 	"actor_step_begin", "sync_step_begin", "actor", "actor_watch", "task_sleeps_in", "task_switches", "rt_now_ns",
 	"rt_read_file", "rt_write_int", "actor_loop", "actor_thread", "read_ack", "take_acks", "oldest", "actor_start",
 	"actor_send", "actor_busy", "actor_wait_sleeping", "actor_join", "actor_signal", "actor_stop", "stream_byte",
-	"stream_chunk", "moved_or_fail", "stream_feed", "stream_drain", "stream_splice", "stream_tee",
+	"stream_chunk", "moved_or_fail", "more_may_come", "stream_feed", "stream_drain", "stream_splice", "stream_tee",
 	"stream_vmsplice", "mprotect",
 };
 

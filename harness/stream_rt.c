@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -24,10 +26,11 @@ static void stream_chunk(unsigned char *buf, unsigned long long from, size_t n)
 		buf[k] = stream_byte(from + k);
 }
 
-/* A loop's result: what moved, or the first call's failure. */
+/* A loop's result: what moved, or the failure of the call that ended it
+ * (how much had moved before a failure depends on timing; the errno does not). */
 static long moved_or_fail(size_t done, long r)
 {
-	return done || r >= 0 ? (long)done : -1;
+	return r >= 0 ? (long)done : -1;
 }
 
 long stream_feed(int fd, size_t n)
@@ -55,12 +58,41 @@ long stream_drain(int fd, unsigned char *buf, size_t n)
 	return moved_or_fail(done, r);
 }
 
+/* After a call moved 0 bytes: whether the input (a pipe or a socket) can
+ * still bring more, i.e. it was not the end.  On Linux a blocking call
+ * returns 0 only at the end, and this says so at once; a kernel that
+ * returns 0 instead of sleeping (gVisor, from an empty pipe into a file or
+ * socket) is waited out here, so that a stream's outcome is about its
+ * bytes (whether a single call sleeps is what the wake-up cases check).
+ * Linux: a pipe without writers says POLLHUP, a socket its peer shut
+ * POLLRDHUP, so the loop ends as it would have.
+ * A regular file's 0 is its end. */
+static int more_may_come(int fd, int fd_out, int *zeros)
+{
+	struct stat st;
+	if (++*zeros > 1000 || fstat(fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
+	if (poll(&p, 1, -1) != 1) /* EINTR: the watchdog ends the loop */
+		return 0;
+	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+		return 0;
+	/* ... and a 0 for a full output (gVisor again): wait for room */
+	p = (struct pollfd){.fd = fd_out, .events = POLLOUT};
+	return poll(&p, 1, -1) == 1 && !(p.revents & (POLLERR | POLLNVAL));
+}
+
 long stream_splice(int fd_in, int fd_out, size_t n, unsigned flags)
 {
 	size_t done = 0;
 	long r = 0;
-	while (done < n && (r = splice(fd_in, NULL, fd_out, NULL, n - done, flags)) > 0)
+	int zeros = 0;
+	while (done < n) {
+		r = splice(fd_in, NULL, fd_out, NULL, n - done, flags);
+		if (r < 0 || (r == 0 && !more_may_come(fd_in, fd_out, &zeros)))
+			break;
 		done += (size_t)r;
+	}
 	return moved_or_fail(done, r);
 }
 
@@ -68,8 +100,13 @@ long stream_tee(int fd_in, int fd_out, size_t n, unsigned flags)
 {
 	size_t done = 0;
 	long r = 0;
-	while (done < n && (r = tee(fd_in, fd_out, n - done, flags)) > 0)
+	int zeros = 0;
+	while (done < n) {
+		r = tee(fd_in, fd_out, n - done, flags);
+		if (r < 0 || (r == 0 && !more_may_come(fd_in, fd_out, &zeros)))
+			break;
 		done += (size_t)r;
+	}
 	return moved_or_fail(done, r);
 }
 

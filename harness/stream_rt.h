@@ -11,18 +11,19 @@
  * byte lost, repeated or moved changes the digest of what arrives. */
 unsigned char stream_byte(unsigned long long i);
 /* Writes the first n bytes of the stream to fd, 64 KiB per write: the
- * bytes written, or -1 with errno when the first write fails. */
+ * bytes written, or -1 with errno when a write fails. */
 long stream_feed(int fd, size_t n);
 /* Reads until n bytes are in buf or EOF: the bytes read, or -1 with errno
- * when the first read fails. */
+ * when a read fails. */
 long stream_drain(int fd, unsigned char *buf, size_t n);
-/* splice(fd_in, NULL, fd_out, NULL, rest, flags) until n bytes moved or a
- * call returns 0: the bytes moved, or -1 with errno when the first fails. */
+/* splice(fd_in, NULL, fd_out, NULL, rest, flags) until n bytes moved or
+ * the input ends (a call returns 0 and a pipe or socket input says no more
+ * can come): the bytes moved, or -1 with errno when a call fails. */
 long stream_splice(int fd_in, int fd_out, size_t n, unsigned flags);
 /* The same with tee (fd_in keeps its data: the caller drains it). */
 long stream_tee(int fd_in, int fd_out, size_t n, unsigned flags);
 /* vmsplice the stream's first n bytes into the pipe fd, at most 64 KiB per
- * call: the bytes moved, or -1 with errno when the first call fails. */
+ * call: the bytes moved, or -1 with errno when a call fails. */
 long stream_vmsplice(int fd, size_t n, unsigned flags);
 
 #endif

@@ -86,7 +86,7 @@ def test_join_waits_while_another_actor_is_still_busy(run, tmp_path):
     got = outcomes(run, tmp_path, """
         case a.chain
           covers splice.eintr
-          timeout 30s
+          timeout 5s
           pipe     p
           thread   t
           thread   u
