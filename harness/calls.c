@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -122,7 +123,7 @@ static long long exec_fsize_limit(struct runctx *rc, const struct step *s, const
  * with this one, then exits; the outcome is the child's vmsplice result. */
 static long long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
-	(void)rc, (void)s;
+	(void)s;
 	struct iovec iov = {.iov_base = (void *)(uintptr_t)raw[1], .iov_len = (size_t)raw[2]};
 	int p[2];
 	if (pipe(p) < 0)
@@ -137,8 +138,28 @@ static long long exec_fork_vmsplice(struct runctx *rc, const struct step *s, con
 		_exit(w == sizeof out ? 0 : 1);
 	}
 	close(p[1]);
+	/* this step watches the child itself, as a join watches an actor (no
+	 * timer that a loaded machine outruns): a child asleep in its vmsplice
+	 * is killed, and the step's result is then EIO */
+	unsigned long long since = rt_now_ns();
+	for (;;) {
+		struct pollfd pf = {.fd = p[0], .events = POLLIN};
+		int r = poll(&pf, 1, 1);
+		if (r > 0)
+			break;
+		bool use_proc = rc->watch && rc->watch->use_proc;
+		int asleep = use_proc ? task_sleeps_in(pid, pid, SYS_vmsplice) : -1;
+		unsigned limit = rc->watch ? rc->watch->timeout_ms : 250;
+		if (asleep == 1 || (asleep < 0 && (rt_now_ns() - since) / 1000000u >= limit) ||
+		    (r < 0 && sigrec_watchdog_fired())) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
 	long out[2] = {-1, EIO};
-	ssize_t n = read(p[0], out, sizeof out);
+	ssize_t n;
+	while ((n = read(p[0], out, sizeof out)) < 0 && errno == EINTR)
+		;
 	close(p[0]);
 	waitpid(pid, NULL, 0);
 	if (n != sizeof out) {
@@ -300,7 +321,7 @@ static const struct call calls[] = {
 	{"fsizelimit", "setrlimit", -1, 1, {NUM("bytes")}, CALL_NO_OUTCOME,
 	 "fsizelimit BYTES: lower the soft RLIMIT_FSIZE (writes past it get EFBIG and SIGXFSZ)", exec_fsize_limit, NULL,
 	 {"do_fsizelimit($0)", {NULL}, "do_fsizelimit"}},
-	{"forkvmsplice", "vmsplice", -1, 3, {FD("fd"), {A_PTR, "addr", 0, NULL, NULL}, NUM("len")}, 0,
+	{"forkvmsplice", "vmsplice", -1, 3, {FD("fd"), {A_PTR, "addr", 0, NULL, NULL}, NUM("len")}, CALL_SELF_WATCH,
 	 "forkvmsplice FD BUFFER LEN: a forked child vmsplices [BUFFER:LEN] into FD and exits; its result "
 	 "(EIO if a signal killed it)",
 	 exec_fork_vmsplice, fork_vmsplice_as_seen,

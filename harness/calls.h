@@ -12,6 +12,7 @@ enum {
 	CALL_NO_OUTCOME = 1, /* harness-side: its outcome is always "-" */
 	CALL_UNDER_TEST = 2, /* one of vmsplice, splice, tee */
 	CALL_SYNC = 4,       /* orders actors (sleeping, join, signal): the main actor's only */
+	CALL_SELF_WATCH = 8, /* waits for a process it forks and watches it itself: the parent's long limit only */
 };
 
 /* How a reproducer writes the call in C: an expression over the raw

@@ -149,7 +149,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 	}
 	struct rec start = {.type = REC_STEP_START, .step = (uint16_t)idx, .nr = (int32_t)s->call->nr,
 			    .actor = (uint8_t)rc->actor, .may_wake = WATCH_PROC};
-	if (s->call->flags & CALL_SYNC)
+	if (s->call->flags & (CALL_SYNC | CALL_SELF_WATCH))
 		start.may_wake = WATCH_SYNC;
 	else if (rc->alarm_pending || any_actor_busy(rc))
 		start.may_wake = WATCH_TIMEOUT;

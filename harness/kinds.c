@@ -22,6 +22,7 @@
 #include "abi.h"
 #include "lex.h"
 #include "names.h"
+#include "thp_rt.h"
 
 /* The running kernel's page: buffers are whole pages with a guard page
  * after them, and a full pipe is one page per slot. */
@@ -554,6 +555,11 @@ static bool check_buffer(const struct fixture *f, const char *file, struct diag 
 static int make_buffer(const struct fixture *f, struct fxstate *st, const struct make_env *env, char *why, size_t n)
 {
 	(void)env;
+	if (has(f, "thp")) {
+		/* one huge page: harness/thp_rt.c, which reproducers embed */
+		st->base = thp_buffer(fixture_opt_byte(f, "fill", 0), &st->len, why, n);
+		return st->base ? 0 : errno;
+	}
 	size_t pages = (size_t)fixture_opt_num(f, "pages", 1);
 	st->maplen = (pages + 1) * PAGE;
 	st->map = mmap(NULL, st->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -634,8 +640,9 @@ static const struct kind kinds[] = {
 	{"inotify", ROLE_FD, {NULL}, NULL, {NULL}, 0, "an inotify fd", NULL, make_inotify},
 	{"pidfd", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a pidfd of the case's own process", NULL, make_pidfd},
 	{"closed", ROLE_FD, {NULL}, NULL, {NULL}, KIND_CLOSED_FD, "an fd number that is not open", NULL, make_closed},
-	{"buffer", ROLE_BUFFER, {NULL}, NULL, {"pages", "offset", "len", "fill", "prot"}, 0,
-	 "user memory: pages=N (then a guard page), offset=N into them, fill=c, prot=rw|r|w|none", check_buffer,
+	{"buffer", ROLE_BUFFER, {NULL}, NULL, {"pages", "offset", "len", "fill", "prot", "thp"}, 0,
+	 "user memory: pages=N (then a guard page), offset=N into them, fill=c, prot=rw|r|w|none; thp: one "
+	 "transparent huge page instead (SKIP where the kernel gives none)", check_buffer,
 	 make_buffer},
 	{"offset", ROLE_OFFSET, {NULL}, "VALUE", {"prot"}, KIND_PARAM_REQUIRED,
 	 "an loff_t holding VALUE, for splice's offset pointers (&NAME); prot=r makes it read-only", check_offset,

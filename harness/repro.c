@@ -37,7 +37,7 @@ struct helper {
 
 /* harness/actor_rt.c and harness/stream_rt.c as text (build/rt_text.c):
  * the code the harness runs is the code a reproducer embeds. */
-extern const char rt_actor_text[], rt_stream_text[];
+extern const char rt_actor_text[], rt_stream_text[], rt_thp_text[];
 
 static const struct helper helpers[] = {
 	{"head",
@@ -882,6 +882,19 @@ static const struct helper helpers[] = {
 	 "}\n"
 	},
 	{"stream_rt", rt_stream_text},
+	{"thp_rt", rt_thp_text},
+	{"make_thp_buffer",
+	 "/* One transparent huge page (harness/thp_rt.c, above), or SKIP. */\n"
+	 "static unsigned char *make_thp_buffer(int fill)\n"
+	 "{\n"
+	 "\tchar why[200];\n"
+	 "\tsize_t len;\n"
+	 "\tunsigned char *b = thp_buffer(fill, &len, why, sizeof why);\n"
+	 "\tif (!b)\n"
+	 "\t\tfixture_failed(why);\n"
+	 "\treturn b;\n"
+	 "}\n"
+	},
 	{"pidfd_open",
 	 "/* pidfd_open(2) by its number: older C libraries have no wrapper. */\n"
 	 "static int pidfd_open_raw(pid_t pid)\n"
@@ -911,6 +924,7 @@ static const char *const helper_deps[][2] = {
 	{"make_memfd", "write_content"},
 	{"write_content", "write_all"},
 	{"actors", "actor_rt"},
+	{"make_thp_buffer", "thp_rt"},
 };
 
 static void need(struct gen *g, const char *name)
@@ -996,7 +1010,7 @@ static const char *const reserved[] = {
 	"rt_read_file", "rt_write_int", "actor_loop", "actor_thread", "read_ack", "take_acks", "oldest", "actor_start",
 	"actor_send", "actor_busy", "actor_wait_sleeping", "actor_join", "actor_signal", "actor_stop", "stream_byte",
 	"stream_chunk", "moved_or_fail", "more_may_come", "stream_feed", "stream_drain", "stream_splice", "stream_tee",
-	"stream_vmsplice", "mprotect",
+	"stream_vmsplice", "mprotect", "thp_buffer", "thp_size", "huge_kb", "make_thp_buffer",
 };
 
 /* The C variable of fixture i's end e: NAME or NAME_END (p_r, p_w), made
@@ -1273,6 +1287,13 @@ static const char *prot_text(const char *p)
 static void gen_buffer(struct gen *g, int i)
 {
 	const struct fixture *f = &g->c->fix[i];
+	if (fixture_opt(f, "thp")) {
+		need(g, "make_thp_buffer");
+		sb_printf(&g->body, "\t%s = make_thp_buffer(", V(g, i, 0));
+		c_char(&g->body, fixture_opt_byte(f, "fill", 0));
+		sb_puts(&g->body, ");\n");
+		return;
+	}
 	need(g, "make_buffer");
 	sb_printf(&g->body, "\t%s = make_buffer(%llu, %llu, ", V(g, i, 0), fixture_opt_num(f, "pages", 1),
 		  fixture_opt_num(f, "offset", 0));
