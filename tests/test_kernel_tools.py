@@ -391,3 +391,24 @@ def test_e2e_one_mutant_is_killed(tmp_path):
     res = json.loads((out / "results.json").read_text())
     assert [m["verdict"] for m in res["mutants"]] == ["killed"], res["mutants"]
     assert rc == 0
+
+
+def test_matrix_report_shows_our_kernels_figures(tmp_path):
+    import matrix_report as mr
+    (tmp_path / "build" / "kernel-coverage").mkdir(parents=True)
+    (tmp_path / "build" / "kernel-mutants").mkdir(parents=True)
+    (tmp_path / "build" / "kernel-coverage" / "summary.json").write_text(json.dumps({
+        "meta": {"kernel": "6.1.192", "date": "2026-11-29", "cases_filter": None},
+        "files": {"fs/splice.c": {"in_scope_percent": 96.5, "in_scope_hit": 193,
+                                  "in_scope_lines": 200}}}))
+    (tmp_path / "build" / "kernel-mutants" / "results.json").write_text(json.dumps({
+        "meta": {"kernel": "6.1.192", "date": "2026-11-29", "command": "tools/kernel-mutants"},
+        "mutants": [{"verdict": "killed"}, {"verdict": "killed"}, {"verdict": "survived"},
+                    {"verdict": "build failed"}]}))
+    lines = mr.measurements(str(tmp_path), ["6.1.192"])
+    assert len(lines) == 2
+    assert "fs/splice.c" in lines[0] and "96.5%" in lines[0] and "193/200" in lines[0]
+    assert "2 of 3 mutants killed (67%)" in lines[1]
+    assert mr.measurements(str(tmp_path), ["6.12.1"]) == []
+    m = {"host": None, "kernels": [], "measurements": lines}
+    assert "96.5%" in mr.markdown(m) and "96.5%" in mr.html(m)

@@ -965,7 +965,9 @@ def main(argv=None):
 
     wall = time.monotonic() - started
     matrix = {"host": host, "kernels": results, "wall_seconds": round(wall, 2),
-              "jobs": a.jobs, "cases_filter": a.cases_filter}
+              "jobs": a.jobs, "cases_filter": a.cases_filter,
+              "measurements": matrix_report.measurements(
+                  REPO, [k.get("version") for k in kernels if not k.get("package")])}
     md = matrix_report.markdown(matrix)
     with open(os.path.join(a.report_dir, "report.md"), "w") as f:
         f.write(md)
