@@ -290,6 +290,8 @@ def parse_args(argv):
     p.add_argument("-j", "--jobs", type=int, metavar="N",
                    help="make jobs (default: cores + 1)")
     p.add_argument("--nice", type=int, default=10, help="niceness (default %(default)s)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show make's output (by default only its last lines on failure)")
     p.add_argument("--print-build-dir", action="store_true",
                    help="print the build directory that would be used, and exit")
     return p.parse_args(argv)
@@ -309,7 +311,7 @@ def main(argv=None):
         src = prepare_source(a.source)
         bd = os.path.abspath(a.build_dir or default_build_dir(src, a.flavour))
         with locked(bd):
-            r = build(src, a.flavour, bd, a.jobs, a.nice, a.fragment)
+            r = build(src, a.flavour, bd, a.jobs, a.nice, a.fragment, quiet=not a.verbose)
     except BuildError as e:
         sys.stderr.write("tools/kernel-build: %s\n" % e)
         return 1

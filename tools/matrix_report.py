@@ -414,11 +414,12 @@ def measurements(repo, versions):
     if cov and cov.get("meta", {}).get("kernel") in versions:
         m = cov["meta"]
         for fname, s in sorted(cov.get("files", {}).items()):
-            if s.get("in_scope_lines") and fname in ("fs/splice.c", "fs/pipe.c"):
+            if s.get("reachable_lines") and fname in ("fs/splice.c", "fs/pipe.c"):
                 out.append("%s %s: the suite runs %s%% of the lines vmsplice/splice/tee "
-                           "can reach (%d/%d) — %s, `tools/kernel-coverage`%s" % (
-                               m["kernel"], fname, s["in_scope_percent"], s["in_scope_hit"],
-                               s["in_scope_lines"], m["date"],
+                           "can reach from user space (%d/%d; %s%% of all lines of the "
+                           "functions they reach) — %s, `tools/kernel-coverage`%s" % (
+                               m["kernel"], fname, s["reachable_percent"], s["in_scope_hit"],
+                               s["reachable_lines"], s["in_scope_percent"], m["date"],
                                " --cases-filter '%s'" % m["cases_filter"]
                                if m.get("cases_filter") else ""))
     mut = load("kernel-mutants/results.json")
