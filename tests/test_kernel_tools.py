@@ -425,3 +425,11 @@ def test_matrix_report_shows_our_kernels_figures(tmp_path):
     assert mr.measurements(str(tmp_path), ["6.12.1"]) == []
     m = {"host": None, "kernels": [], "measurements": lines}
     assert "96.5%" in mr.markdown(m) and "96.5%" in mr.html(m)
+
+
+def test_verdict_of_a_run_limited_to_some_cases():
+    base = {"state": "ok", "cases": {"a": {"status": "pass"}, "b": {"status": "pass"}}}
+    again = {"state": "ok", "cases": {"b": {"status": "fail"}}}
+    assert km.verdict(base, again, ["b"])[:2] == ("killed", ["b"])
+    again["cases"]["b"]["status"] = "pass"
+    assert km.verdict(base, again, ["b"])[0] == "survived"
