@@ -470,6 +470,11 @@ static void drain_slot(struct run *r, struct slot *sl, bool hung_up)
 			}
 		}
 		sl->more = (size_t)n == sizeof buf;
+		if (hung_up && !sl->more) {
+			/* hung up and now empty: the end, without a read to say so */
+			finish_slot(r, sl);
+			return;
+		}
 		if (!hung_up)
 			return;
 	}
