@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -76,16 +75,6 @@ static void send_rec(const struct rec *r)
 	while (w < 0 && errno == EINTR);
 }
 
-/* When a step starts, for the parent's watchdog: it reads the records
- * late.  The call, not the vDSO (whose two pages would fault in). */
-static uint64_t step_clock(void)
-{
-	struct timespec ts;
-	if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 __attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
 {
 	struct rec r = {.type = (uint8_t)type};
@@ -135,7 +124,6 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 			    .may_wake = rc->alarm_pending};
 	start.has_overlay = predicted_outcome(s, seen, &start.overlay);
 	trace_call(rc->c, idx, rc, raw);
-	start.at_ns = step_clock();
 	send_rec(&start);
 	sigrec_reset();
 	errno = 0;

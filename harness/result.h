@@ -26,7 +26,6 @@ struct rec {
 	uint8_t may_wake; /* a timer the case armed may end this step: the watchdog waits for its timeout */
 	uint16_t step;
 	int32_t nr;       /* the syscall the step makes */
-	uint64_t at_ns;   /* step start: when (CLOCK_MONOTONIC), as the parent reads records late; 0 unknown */
 	uint8_t has_overlay; /* step start: the seccomp profile denies this call, as overlay says */
 	struct outcome overlay;
 	struct outcome out;
