@@ -23,7 +23,7 @@ struct argdef {
 /* The case's child while it runs steps. */
 struct runctx {
 	const struct tcase *c;
-	struct fxstate *fx;
+	struct rt_fixture *fx;
 	void *allocs[MAX_ARGS];
 	int nallocs;
 	unsigned char *rdbuf; /* where an A_RDBUF argument's data lands */

@@ -86,19 +86,6 @@ __attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
 	_exit(0);
 }
 
-/* A fixture that cannot be made because the system lacks the feature or
- * the privilege is a SKIP; anything else is BROKEN. */
-static bool means_unavailable(int err)
-{
-	switch (err) {
-	case EPERM: case EACCES: case ENOENT: case ENOSYS: case EAFNOSUPPORT: case EPROTONOSUPPORT:
-	case EOPNOTSUPP: case ENODEV: case ENXIO: case ENOPKG:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 {
 	unsigned long long raw[MAX_ARGS * 2] = {0};
@@ -164,7 +151,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
  * something took its number (a later fixture, under a small fd limit), the
  * step would judge an open fd, and the case is BROKEN, not a kernel's
  * verdict. */
-static void prove_closed(const struct tcase *c, const struct fxstate *fx, int step)
+static void prove_closed(const struct tcase *c, const struct rt_fixture *fx, int step)
 {
 	for (int i = 0; i < c->nfix; i++) {
 		if (!(c->fix[i].kind->flags & KIND_CLOSED_FD) || fx[i].fd[0] < 0 || fcntl(fx[i].fd[0], F_GETFD) < 0)
@@ -211,8 +198,8 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
 
 	/* on the stack where few: a page of heap written is a page copied */
-	struct fxstate few[16];
-	struct fxstate *fx = c->nfix < 16 ? memset(few, 0, sizeof few) : calloc((size_t)c->nfix + 1, sizeof *fx);
+	struct rt_fixture few[16];
+	struct rt_fixture *fx = c->nfix < 16 ? memset(few, 0, sizeof few) : calloc((size_t)c->nfix + 1, sizeof *fx);
 	if (!fx)
 		give_up(REC_BROKEN, "out of memory");
 	for (int i = 0; i < c->nfix; i++)
@@ -226,9 +213,9 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		if (!item->is_step) {
 			const struct fixture *f = &c->fix[item->index];
 			char why[160] = "";
-			int err = f->kind->make(f, &fx[item->index], env, why, sizeof why);
+			int err = kind_make(f, &fx[item->index], env, why, sizeof why);
 			if (err)
-				give_up(means_unavailable(err) ? REC_SKIP : REC_BROKEN, "%s:%d: %s %s: %s", c->file, f->line,
+				give_up(rt_unavailable(err) ? REC_SKIP : REC_BROKEN, "%s:%d: %s %s: %s", c->file, f->line,
 					f->kind->name, f->name, why);
 			continue;
 		}
