@@ -26,7 +26,7 @@ struct actor_watch;
 /* The case's child while it runs steps: one per actor. */
 struct runctx {
 	const struct tcase *c;
-	struct fxstate *fx;
+	struct rt_fixture *fx;
 	void *allocs[MAX_ARGS];
 	int nallocs;
 	unsigned char *rdbuf; /* where an A_RDBUF argument's data lands */

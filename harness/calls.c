@@ -16,30 +16,28 @@
 
 #include "abi.h"
 #include "actor_rt.h"
+#include "rt.h"
 #include "sigrec.h"
 #include "stream_rt.h"
 
+/* The steps the harness does itself: the runtime's functions (rt_step.c),
+ * which a reproducer calls by the same names. */
 static long long exec_fionread(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	int n = 0;
-	if (ioctl((int)raw[0], FIONREAD, &n) < 0)
-		return -1;
-	return n;
+	return rt_fionread((int)raw[0]);
 }
 
 static long long exec_poke(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	memcpy((void *)(uintptr_t)raw[0], (const void *)(uintptr_t)raw[1], (size_t)raw[2]);
-	return 0;
+	return rt_poke((void *)(uintptr_t)raw[0], (const void *)(uintptr_t)raw[1], (size_t)raw[2]);
 }
 
 static long long exec_peek(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	memcpy((void *)(uintptr_t)raw[1], (const void *)(uintptr_t)raw[0], (size_t)raw[2]);
-	return (long)raw[2];
+	return rt_peek((const void *)(uintptr_t)raw[0], (void *)(uintptr_t)raw[1], (size_t)raw[2]);
 }
 
 static long long exec_getoff(struct runctx *rc, const struct step *s, const unsigned long long *raw)
@@ -51,8 +49,7 @@ static long long exec_getoff(struct runctx *rc, const struct step *s, const unsi
 static long long exec_alarm(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)s;
-	struct itimerval it = {.it_value = {.tv_sec = (long)(raw[0] / 1000), .tv_usec = (long)(raw[0] % 1000) * 1000}};
-	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
+	if (rt_alarm(raw[0]) < 0)
 		return -1;
 	rc->alarm_pending = true;
 	return 0;
@@ -65,62 +62,30 @@ static long long exec_sigpipe(struct runctx *rc, const struct step *s, const uns
 	return 0;
 }
 
-/* Writes until the fd says EAGAIN, a page at a time, and returns how much
- * went in: the pipe's capacity as this kernel counts it. */
 static long long exec_fill(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	int fd = (int)raw[0];
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	static const char page[64 * 1024]; /* the largest page size Linux uses */
-	size_t n = abi_page_size() < sizeof page ? abi_page_size() : sizeof page;
-	long total = 0;
-	ssize_t w;
-	while ((w = write(fd, page, n)) > 0)
-		total += w;
-	int err = errno;
-	fcntl(fd, F_SETFL, fl);
-	if (total == 0) {
-		errno = err;
-		return -1;
-	}
-	return total;
+	return rt_fill((int)raw[0]);
 }
 
 static long long exec_nonblock(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	int fl = fcntl((int)raw[0], F_GETFL);
-	if (fl < 0)
-		return -1;
-	return fcntl((int)raw[0], F_SETFL, raw[1] ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+	return rt_nonblock((int)raw[0], (int)raw[1]);
 }
 
 static long long exec_fsize(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	struct stat st;
-	if (fstat((int)raw[0], &st) < 0)
-		return -1;
-	return (long long)st.st_size;
+	return rt_fsize((int)raw[0]);
 }
 
-/* Lowers only the soft limit, so a later case-less step could raise it
- * again and the hard limit stays for the rest of the child. */
 static long long exec_fsize_limit(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)rc, (void)s;
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
-		return -1;
-	rl.rlim_cur = raw[0];
-	return setrlimit(RLIMIT_FSIZE, &rl);
+	return rt_fsizelimit(raw[0]);
 }
 
-/* CVE-2020-29374: a child process vmsplices a page it shares copy-on-write
- * with this one, then exits; the outcome is the child's vmsplice result. */
 static long long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)s;
@@ -266,112 +231,112 @@ static const char *const on_off[] = {"off", "on", NULL};
 static const struct call calls[] = {
 	{"vmsplice", "vmsplice", SYS_vmsplice, 4, {FD("fd"), {A_IOV, "iov", 0, NULL, NULL}, NUM("nr_segs"), FLAGS},
 	 CALL_UNDER_TEST, "vmsplice FD IOV NR_SEGS FLAGS", NULL, NULL,
-	 {"vmsplice($0, $1, $2, $3)", {"int", NULL, "size_t", "unsigned"}, NULL}},
+	 {"vmsplice($0, $1, $2, $3)", {"int", NULL, "size_t", "unsigned"}}},
 	{"splice", "splice", SYS_splice, 6,
 	 {FD("fd_in"), {A_OFFPTR, "off_in", 0, NULL, NULL}, FD("fd_out"), {A_OFFPTR, "off_out", 0, NULL, NULL}, NUM("len"), FLAGS},
 	 CALL_UNDER_TEST, "splice FD_IN OFF_IN FD_OUT OFF_OUT LEN FLAGS", NULL, NULL,
-	 {"splice($0, $1, $2, $3, $4, $5)", {"int", NULL, "int", NULL, "size_t", "unsigned"}, NULL}},
+	 {"splice($0, $1, $2, $3, $4, $5)", {"int", NULL, "int", NULL, "size_t", "unsigned"}}},
 	{"tee", "tee", SYS_tee, 4, {FD("fd_in"), FD("fd_out"), NUM("len"), FLAGS}, CALL_UNDER_TEST,
 	 "tee FD_IN FD_OUT LEN FLAGS", NULL, NULL,
-	 {"tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}, NULL}},
+	 {"tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
 	{"read", "read", SYS_read, 2, {FD("fd"), {A_RDBUF, "count", 0, NULL, NULL}}, 0,
 	 "read FD COUNT: the outcome shows the bytes read", NULL, NULL,
-	 {"read($0, $1, $2)", {"int", NULL, "size_t"}, NULL}},
+	 {"read($0, $1, $2)", {"int", NULL, "size_t"}}},
 	{"pread", "pread64", SYS_pread64, 3, {FD("fd"), {A_RDBUF, "count", 0, NULL, NULL}, NUM("offset")}, 0,
 	 "pread FD COUNT OFFSET", NULL, NULL,
-	 {"pread($0, $1, $2, $3)", {"int", NULL, "size_t", "off_t"}, NULL}},
+	 {"pread($0, $1, $2, $3)", {"int", NULL, "size_t", "off_t"}}},
 	{"write", "write", SYS_write, 2, {FD("fd"), {A_DATA, "buf", 0, NULL, NULL}}, 0, "write FD DATA", NULL, NULL,
-	 {"write($0, $1, $2)", {"int", NULL, "size_t"}, NULL}},
+	 {"write($0, $1, $2)", {"int", NULL, "size_t"}}},
 	{"pwrite", "pwrite64", SYS_pwrite64, 3, {FD("fd"), {A_DATA, "buf", 0, NULL, NULL}, NUM("offset")}, 0,
 	 "pwrite FD DATA OFFSET", NULL, NULL,
-	 {"pwrite($0, $1, $2, $3)", {"int", NULL, "size_t", "off_t"}, NULL}},
+	 {"pwrite($0, $1, $2, $3)", {"int", NULL, "size_t", "off_t"}}},
 	{"pwritev2", "pwritev2", SYS_pwritev2, 6,
 	 {FD("fd"), {A_IOV, "iov", 0, NULL, NULL}, NUM("iovcnt"), NUM("offset"), {A_CONST, "0", 0, NULL, ""},
 	  {A_RWF_FLAGS, "flags", 0, NULL, NULL}},
 	 0, "pwritev2 FD IOV IOVCNT OFFSET RWF_FLAGS", NULL, NULL,
-	 {"pwritev2($0, $1, $2, $3, $5)", {"int", NULL, "int", "off_t", NULL, "int"}, NULL}},
+	 {"pwritev2($0, $1, $2, $3, $5)", {"int", NULL, "int", "off_t", NULL, "int"}}},
 	{"close", "close", SYS_close, 1, {FD("fd")}, 0, "close FD", NULL, NULL,
-	 {"close($0)", {"int"}, NULL}},
+	 {"close($0)", {"int"}}},
 	{"lseek", "lseek", SYS_lseek, 3, {FD("fd"), NUM("offset"), {A_WHENCE, "whence", 0, NULL, NULL}}, 0,
 	 "lseek FD OFFSET WHENCE", NULL, NULL,
-	 {"lseek($0, $1, $2)", {"int", "off_t", "int"}, NULL}},
+	 {"lseek($0, $1, $2)", {"int", "off_t", "int"}}},
 	{"ftruncate", "ftruncate", SYS_ftruncate, 2, {FD("fd"), NUM("length")}, 0, "ftruncate FD LENGTH", NULL, NULL,
-	 {"ftruncate($0, $1)", {"int", "off_t"}, NULL}},
+	 {"ftruncate($0, $1)", {"int", "off_t"}}},
 	{"shutdown", "shutdown", SYS_shutdown, 2, {{A_FD, "fd", 0, NULL, "sockfd"}, {A_SHUT, "how", 0, NULL, NULL}}, 0,
 	 "shutdown FD RD|WR|RDWR", NULL, NULL,
-	 {"shutdown($0, $1)", {"int", "int"}, NULL}},
+	 {"shutdown($0, $1)", {"int", "int"}}},
 	{"setpipesz", "fcntl", SYS_fcntl, 3,
 	 {FD("fd"), {A_CONST, "F_SETPIPE_SZ", F_SETPIPE_SZ, NULL, "cmd"}, {A_NUM, "size", 0, NULL, "arg"}}, 0,
 	 "setpipesz FD BYTES: F_SETPIPE_SZ, returns the size set", NULL, NULL,
-	 {"fcntl($0, $1, $2)", {"int", NULL, "long"}, NULL}},
+	 {"fcntl($0, $1, $2)", {"int", NULL, "long"}}},
 	{"getpipesz", "fcntl", SYS_fcntl, 2, {FD("fd"), {A_CONST, "F_GETPIPE_SZ", F_GETPIPE_SZ, NULL, "cmd"}}, 0,
 	 "getpipesz FD: F_GETPIPE_SZ", NULL, NULL,
-	 {"fcntl($0, $1)", {"int"}, NULL}},
+	 {"fcntl($0, $1)", {"int"}}},
 	{"fionread", "ioctl", SYS_ioctl, 2, {FD("fd"), {A_CONST, "FIONREAD", FIONREAD, NULL, "request"}}, 0,
 	 "fionread FD: the bytes queued, as the outcome", exec_fionread, NULL,
-	 {"do_fionread($0)", {"int"}, "do_fionread"}},
+	 {"rt_fionread($0)", {"int"}}},
 	{"fsize", "fstat", SYS_fstat, 1, {FD("fd")}, 0, "fsize FD: st_size, as the outcome", exec_fsize, NULL,
-	 {"do_fsize($0)", {"int"}, "do_fsize"}},
+	 {"rt_fsize($0)", {"int"}}},
 	{"fill", "write", -1, 1, {FD("fd")}, 0, "fill FD: write pages until EAGAIN; the outcome is the bytes written",
 	 exec_fill, NULL,
-	 {"do_fill($0)", {"int"}, "do_fill"}},
+	 {"rt_fill($0)", {"int"}}},
 	{"nonblock", "fcntl", SYS_fcntl, 2, {FD("fd"), {A_WORD, "on|off", 0, on_off, "arg"}}, 0,
 	 "nonblock FD on|off: set or clear O_NONBLOCK", exec_nonblock, NULL,
-	 {"do_nonblock($0, $1)", {"int"}, "do_nonblock"}},
+	 {"rt_nonblock($0, $1)", {"int"}}},
 	{"fsizelimit", "setrlimit", -1, 1, {NUM("bytes")}, CALL_NO_OUTCOME,
 	 "fsizelimit BYTES: lower the soft RLIMIT_FSIZE (writes past it get EFBIG and SIGXFSZ)", exec_fsize_limit, NULL,
-	 {"do_fsizelimit($0)", {NULL}, "do_fsizelimit"}},
+	 {"rt_fsizelimit($0)", {NULL}}},
 	{"forkvmsplice", "vmsplice", -1, 3, {FD("fd"), {A_PTR, "addr", 0, NULL, NULL}, NUM("len")}, CALL_SELF_WATCH,
 	 "forkvmsplice FD BUFFER LEN: a forked child vmsplices [BUFFER:LEN] into FD and exits; its result "
 	 "(EIO if a signal killed it)",
 	 exec_fork_vmsplice, fork_vmsplice_as_seen,
-	 {"do_forkvmsplice($0, $1, $2)", {"int", NULL, "size_t"}, "do_forkvmsplice"}},
+	 {"rt_forkvmsplice($0, $1, $2)", {"int", NULL, "size_t"}}},
 	{"peek", "peek", -1, 2, {{A_PTR, "addr", 0, NULL, NULL}, {A_RDBUF, "count", 0, NULL, NULL}}, 0,
 	 "peek BUFFER[+N] COUNT: the bytes in user memory, as the outcome's data", exec_peek, NULL,
-	 {"do_peek($0, $1, $2)", {NULL, NULL, "size_t"}, "do_peek"}},
+	 {"rt_peek($0, $1, $2)", {NULL, NULL, "size_t"}}},
 	{"poke", "poke", -1, 2, {{A_PTR, "addr", 0, NULL, NULL}, {A_DATA, "data", 0, NULL, NULL}}, CALL_NO_OUTCOME,
 	 "poke BUFFER[+N] DATA: store bytes into user memory", exec_poke, NULL,
-	 {"do_poke($0, $1, $2)", {NULL, NULL, "size_t"}, "do_poke"}},
+	 {"rt_poke($0, $1, $2)", {NULL, NULL, "size_t"}}},
 	{"getoff", "getoff", -1, 1, {{A_OFFNAME, "offset", 0, NULL, NULL}}, 0,
 	 "getoff OFFSET: the offset fixture's current value, as the outcome", exec_getoff, NULL,
-	 {"*$0", {NULL}, NULL}},
+	 {"*$0", {NULL}}},
 	{"alarm", "setitimer", -1, 1, {{A_MS, "after", 0, NULL, NULL}}, CALL_NO_OUTCOME,
 	 "alarm 20ms: SIGALRM after that long (caught, no SA_RESTART: a blocked call gets EINTR)", exec_alarm, NULL,
-	 {"do_alarm($0)", {NULL}, "do_alarm"}},
+	 {"rt_alarm($0)", {NULL}}},
 	{"sigpipe", "sigaction", -1, 1, {{A_WORD, "mode", 0, sigpipe_modes, NULL}}, CALL_NO_OUTCOME,
 	 "sigpipe catch|ignore|default: how SIGPIPE is handled from here on", exec_sigpipe, NULL,
-	 {"do_sigpipe($0)", {NULL}, "do_sigpipe"}},
+	 {"(sigrec_sigpipe($0), 0)", {NULL}}},
 	{"raise", "kill", -1, 1, {{A_WORD, "signal", 0, raise_signals, NULL}}, CALL_NO_OUTCOME,
 	 "raise SIGKILL|SIGSEGV|SIGSYS|SIGABRT|SIGTERM|SIGBUS|SIGSTOP: the case's process signals itself", exec_raise, NULL,
-	 {"(raise($0) == 0 ? 0 : -1)", {NULL}, NULL}},
+	 {"(raise($0) == 0 ? 0 : -1)", {NULL}}},
 	{"mprotect", "mprotect", SYS_mprotect, 3, {{A_PTR, "addr", 0, NULL, NULL}, NUM("len"), {A_WORD, "prot", 0, prot_words, NULL}},
 	 CALL_NO_OUTCOME, "mprotect BUFFER LEN none|r|w|rw: change the protection of buffer pages", NULL, NULL,
-	 {"mprotect($0, $1, $2)", {NULL, "size_t", "int"}, NULL}},
+	 {"mprotect($0, $1, $2)", {NULL, "size_t", "int"}}},
 	{"sleeping", "sleeping", -1, 1, {{A_ACTOR, "actor", 0, NULL, NULL}}, CALL_NO_OUTCOME | CALL_SYNC,
 	 "sleeping ACTOR: wait until the actor's step sleeps in its call (EALREADY: it returned first)",
-	 exec_sleeping, NULL, {"do_sleeping($0)", {NULL}, "actors"}},
+	 exec_sleeping, NULL, {"rt_sleeping($0)", {NULL}}},
 	{"join", "join", -1, 1, {{A_ACTOR, "actor", 0, NULL, NULL}}, CALL_NO_OUTCOME | CALL_SYNC,
 	 "join ACTOR: wait until the actor's steps returned; one asleep with nobody left to wake it is ended "
 	 "(blocks)",
-	 exec_join, NULL, {"do_join($0)", {NULL}, "actors"}},
+	 exec_join, NULL, {"rt_join($0)", {NULL}}},
 	{"signal", "tgkill", -1, 2, {{A_ACTOR, "actor", 0, NULL, NULL}, {A_WORD, "signal", 0, actor_signals, NULL}},
 	 CALL_NO_OUTCOME | CALL_SYNC, "signal ACTOR SIGUSR1|SIGALRM|SIGKILL: send the actor's task a signal",
-	 exec_signal, NULL, {"do_signal($0, $1)", {NULL, NULL}, "actors"}},
+	 exec_signal, NULL, {"rt_signal_actor($0, $1)", {NULL, NULL}}},
 	{"feed", "feed", SYS_write, 2, {FD("fd"), NUM("count")}, 0,
 	 "feed FD COUNT: write COUNT bytes of the test stream; the bytes written", exec_feed, NULL,
-	 {"stream_feed($0, $1)", {"int", "size_t"}, "stream_rt"}},
+	 {"stream_feed($0, $1)", {"int", "size_t"}}},
 	{"drain", "drain", SYS_read, 2, {FD("fd"), {A_RDBUF, "count", 0, NULL, NULL}}, 0,
 	 "drain FD COUNT: read until COUNT bytes or EOF; the bytes, as data (a digest when long)", exec_drain, NULL,
-	 {"stream_drain($0, $1, $2)", {"int", NULL, "size_t"}, "stream_rt"}},
+	 {"stream_drain($0, $1, $2)", {"int", NULL, "size_t"}}},
 	{"splice-loop", "splice-loop", SYS_splice, 4, {FD("fd_in"), FD("fd_out"), NUM("count"), FLAGS}, 0,
 	 "splice-loop FD_IN FD_OUT COUNT FLAGS: splice until COUNT bytes moved or 0; the bytes moved",
-	 exec_splice_loop, NULL, {"stream_splice($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}, "stream_rt"}},
+	 exec_splice_loop, NULL, {"stream_splice($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
 	{"tee-loop", "tee-loop", SYS_tee, 4, {FD("fd_in"), FD("fd_out"), NUM("count"), FLAGS}, 0,
 	 "tee-loop FD_IN FD_OUT COUNT FLAGS: tee until COUNT bytes moved or 0; the bytes moved",
-	 exec_tee_loop, NULL, {"stream_tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}, "stream_rt"}},
+	 exec_tee_loop, NULL, {"stream_tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
 	{"vmsplice-loop", "vmsplice-loop", SYS_vmsplice, 3, {FD("fd"), NUM("count"), FLAGS}, 0,
 	 "vmsplice-loop FD COUNT FLAGS: vmsplice COUNT bytes of the test stream, 64 KiB a call; the bytes moved",
-	 exec_vmsplice_loop, NULL, {"stream_vmsplice($0, $1, $2)", {"int", "size_t", "unsigned"}, "stream_rt"}},
+	 exec_vmsplice_loop, NULL, {"stream_vmsplice($0, $1, $2)", {"int", "size_t", "unsigned"}}},
 };
 
 const struct call *call_by_name(const char *name)

@@ -17,13 +17,12 @@ enum {
 
 /* How a reproducer writes the call in C: an expression over the raw
  * arguments ($0, $1, ... as arg_resolve lays them out; libc's wrapper
- * where libc has one), the C type of each (for the cast a large literal
- * needs; NULL: none), and the helper function it needs from
- * harness/repro.c, if any. */
+ * where libc has one, else the runtime's function that the exec function
+ * calls too, rt.h), and the C type of each (for the cast a large literal
+ * needs; NULL: none). */
 struct repro_c {
 	const char *expr;
 	const char *types[MAX_ARGS * 2];
-	const char *helper;
 };
 
 struct call {

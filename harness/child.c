@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -84,16 +83,6 @@ static void send_rec(const struct rec *r)
 	while (w < 0 && errno == EINTR);
 }
 
-/* When a step starts, for the parent's watchdog: it reads the records
- * late.  The call, not the vDSO (whose two pages would fault in). */
-static uint64_t step_clock(void)
-{
-	struct timespec ts;
-	if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 __attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
 {
 	struct rec r = {.type = (uint8_t)type};
@@ -103,19 +92,6 @@ __attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
 	va_end(ap);
 	send_rec(&r);
 	_exit(0);
-}
-
-/* A fixture that cannot be made because the system lacks the feature or
- * the privilege is a SKIP; anything else is BROKEN. */
-static bool means_unavailable(int err)
-{
-	switch (err) {
-	case EPERM: case EACCES: case ENOENT: case ENOSYS: case EAFNOSUPPORT: case EPROTONOSUPPORT:
-	case EOPNOTSUPP: case ENODEV: case ENXIO: case ENOPKG:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static bool any_actor_busy(struct runctx *rc)
@@ -155,7 +131,6 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
 		start.may_wake = WATCH_TIMEOUT;
 	start.has_overlay = predicted_outcome(s, seen, &start.overlay);
 	trace_call(rc->c, idx, rc, raw);
-	start.at_ns = step_clock();
 	send_rec(&start);
 	sigrec_reset();
 	errno = 0;
@@ -196,7 +171,7 @@ static struct outcome run_step(const struct step *s, int idx, struct runctx *rc)
  * something took its number (a later fixture, under a small fd limit), the
  * step would judge an open fd, and the case is BROKEN, not a kernel's
  * verdict. */
-static void prove_closed(const struct tcase *c, const struct fxstate *fx, int step)
+static void prove_closed(const struct tcase *c, const struct rt_fixture *fx, int step)
 {
 	for (int i = 0; i < c->nfix; i++) {
 		if (!(c->fix[i].kind->flags & KIND_CLOSED_FD) || fx[i].fd[0] < 0 || fcntl(fx[i].fd[0], F_GETFD) < 0)
@@ -274,8 +249,8 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
 
 	/* on the stack where few: a page of heap written is a page copied */
-	struct fxstate few[16];
-	struct fxstate *fx = c->nfix < 16 ? memset(few, 0, sizeof few) : calloc((size_t)c->nfix + 1, sizeof *fx);
+	struct rt_fixture few[16];
+	struct rt_fixture *fx = c->nfix < 16 ? memset(few, 0, sizeof few) : calloc((size_t)c->nfix + 1, sizeof *fx);
 	if (!fx)
 		give_up(REC_BROKEN, "out of memory");
 	for (int i = 0; i < c->nfix; i++)
@@ -305,9 +280,9 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 		if (item->kind == ITEM_FIXTURE) {
 			const struct fixture *f = &c->fix[item->index];
 			char why[160] = "";
-			int err = f->kind->make(f, &fx[item->index], env, why, sizeof why);
+			int err = kind_make(f, &fx[item->index], env, why, sizeof why);
 			if (err)
-				give_up(means_unavailable(err) ? REC_SKIP : REC_BROKEN, "%s:%d: %s %s: %s", c->file, f->line,
+				give_up(rt_unavailable(err) ? REC_SKIP : REC_BROKEN, "%s:%d: %s %s: %s", c->file, f->line,
 					f->kind->name, f->name, why);
 			continue;
 		}

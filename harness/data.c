@@ -123,7 +123,8 @@ void data_format(const unsigned char *p, size_t n, struct sbuf *out)
 		}
 		/* literal text up to the next long run */
 		size_t j = i;
-		while (j < n) {
+		/* past MAX_TEXT the text is not shown: do not scan megabytes for it */
+		while (j < n && j - i <= MAX_TEXT) {
 			size_t r = 1;
 			while (j + r < n && p[j + r] == p[j])
 				r++;

@@ -71,6 +71,11 @@ static bool parse_line(struct expset *set, const char *file, int lineno, const s
 		e.nq++;
 		sb_printf(&qt, "%s%s", qt.len ? " " : "", w->w[i]);
 	}
+	char why[256];
+	if (!qualifiers_consistent(e.q, e.nq, target, why, sizeof why)) {
+		ok = diag_at(d, file, lineno, "%s: %s: this line would never hold", c->name, why);
+		goto out;
+	}
 	bool killed = e.nouts && e.outs[e.nouts - 1][0] == 'S' && e.outs[e.nouts - 1][1] == 'I';
 	if (e.nouts != c->nsteps && !(killed && e.nouts < c->nsteps)) {
 		ok = diag_at(d, file, lineno, "%s has %d step%s (%s:%d) but this line gives %d outcome%s", c->name,

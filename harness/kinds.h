@@ -1,26 +1,32 @@
 /* Fixture kinds: every fd kind, buffer and offset a case can declare.
  * Adding a kind is one entry in the table in kinds.c: its name, its ends,
- * the options it takes and the function that makes it. */
+ * the options it takes, how they map to the arguments of its maker in
+ * the runtime (rt.h: rt_make_KIND in harness/rt_fixture.c), and that
+ * maker.  The harness calls the maker in the case's child; a reproducer
+ * prints a call to the same function with the same arguments. */
 #ifndef SPLICECHECK_KINDS_H
 #define SPLICECHECK_KINDS_H
 
 #include "model.h"
+#include "rt.h"
 #include "util.h"
+
+/* A made fixture is the runtime's struct rt_fixture; this is the name it
+ * had before the runtime, for code written against that. */
+#define fxstate rt_fixture
 
 enum kind_role { ROLE_FD, ROLE_BUFFER, ROLE_OFFSET };
 
-/* A fixture as made in the case's child. */
-struct fxstate {
-	int fd[MAX_ENDS];
-	unsigned char *map; /* buffers and offsets: the whole mapping */
-	size_t maplen;
-	unsigned char *base; /* where the buffer starts (map + offset) */
-	size_t len;          /* its usable length */
-	long long *off;      /* offsets: the loff_t */
-};
-
 struct make_env {
 	const char *tmpfs_dir; /* this case's directory on tmpfs, or NULL */
+};
+
+/* A fixture's options as the runtime's arguments. */
+struct kind_args {
+	struct rt_fixture_args rt;
+	bool in_tmpfs;  /* path is a file in the case's tmpfs directory */
+	char path[512]; /* storage for rt.path */
+	char *text;     /* storage for rt.text */
 };
 
 /* KIND_CLOSED_FD: the fixture's fd must be closed whenever a step runs
@@ -38,9 +44,20 @@ struct kind {
 	const char *summary;            /* one line for the case-writing guide */
 	/* Checks what can be checked before running; false with d set. */
 	bool (*check)(const struct fixture *f, const char *file, struct diag *d);
-	/* Makes the fixture; returns 0, or an errno with why[] filled. */
-	int (*make)(const struct fixture *f, struct fxstate *st, const struct make_env *env, char *why, size_t whylen);
+	/* The fixture's options as its maker's arguments. */
+	void (*args)(const struct fixture *f, struct kind_args *ka);
+	rt_maker *make;
+	const char *maker; /* the maker's name, for reproducers */
 };
+
+/* Makes the fixture in the case's child; returns 0, or an errno with
+ * why[] filled. */
+int kind_make(const struct fixture *f, struct rt_fixture *fx, const struct make_env *env, char *why, size_t whylen);
+/* The maker's arguments for f (the path of an fs=tmpfs file is its bare
+ * name: kind_make and a reproducer each put it in their tmpfs directory);
+ * kind_args_free releases them. */
+void kind_args(const struct fixture *f, struct kind_args *ka);
+void kind_args_free(struct kind_args *ka);
 
 const struct kind *kind_by_name(const char *name);
 const struct kind *kind_at(size_t i); /* NULL past the end: for docs and tests */

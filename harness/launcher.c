@@ -307,9 +307,10 @@ pid_t launcher_reap(int *status)
 {
 	if (L.exit_fd < 0)
 		return 0;
+	/* SIGCHLD is not queued: one pending at most, one read clears it */
 	struct signalfd_siginfo si[8];
-	while (read(L.exit_fd, si, sizeof si) > 0)
-		;
+	if (read(L.exit_fd, si, sizeof si) < 0 && errno != EAGAIN && errno != EINTR)
+		return 0;
 	for (;;) {
 		pid_t pid = waitpid(-1, status, WNOHANG);
 		if (pid < 0 && errno == EINTR)

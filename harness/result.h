@@ -34,7 +34,6 @@ struct rec {
 	uint8_t actor;    /* who runs the step: 0 the main actor (the one the parent watches) */
 	uint16_t step;
 	int32_t nr;       /* the syscall the step makes */
-	uint64_t at_ns;   /* step start: when (CLOCK_MONOTONIC), as the parent reads records late; 0 unknown */
 	uint8_t has_overlay; /* step start: the seccomp profile denies this call, as overlay says */
 	struct outcome overlay;
 	struct outcome out;

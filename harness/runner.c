@@ -26,10 +26,11 @@
 #define SETUP_LIMIT_MS 10000
 
 /* The parent is not woken by each record a case's process sends, only by
- * its end (the pipe hangs up): a case whose steps return at once costs one
- * wakeup, as a bare fork+wait does.  While a case runs, the parent looks
- * at it (reads its records, runs the watchdog) this often; records carry
- * the child's own time, so a late look does not make a step look younger. */
+ * its end: a case whose steps return at once costs one wakeup, as a bare
+ * fork+wait does.  While a case runs, the parent looks at it (reads its
+ * records, runs the watchdog) this often.  A step's age counts from the
+ * look that found it started, never from earlier: the watchdog may fire a
+ * look late, never early (under load, early would be a wrong verdict). */
 #define LOOK_MS_NO_PROC 5
 
 /* A sync point (join, sleeping) watches the actors itself; the parent
@@ -181,7 +182,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
 		sl->watchdog_sent = false;
-		sl->phase_start = rec->at_ns ? rec->at_ns : now_ns();
+		sl->phase_start = now_ns();
 		break;
 	case REC_STEP_DONE:
 		if (rec->step < c->nsteps) {
@@ -192,7 +193,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 		if (rec->actor)
 			break;
 		sl->in_step = -1;
-		sl->phase_start = rec->at_ns ? rec->at_ns : now_ns();
+		sl->phase_start = now_ns();
 		break;
 	case REC_SKIP:
 	case REC_BROKEN:
@@ -458,6 +459,11 @@ static void drain_slot(struct run *r, struct slot *sl, bool hung_up)
 			}
 		}
 		sl->more = (size_t)n == sizeof buf;
+		if (hung_up && !sl->more) {
+			/* hung up and now empty: the end, without a read to say so */
+			finish_slot(r, sl);
+			return;
+		}
 		if (!hung_up)
 			return;
 	}

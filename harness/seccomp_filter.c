@@ -1,6 +1,11 @@
 /* The libseccomp side: one function builds the context for both install and
  * export, so the program predictions run on is the program that gets loaded. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -171,4 +176,122 @@ int sc_profile_write_bpf(const struct sc_profile *p, int fd)
 		left -= (size_t)w;
 	}
 	return 0;
+}
+
+/* ---- the build in a child process, bounded in time ----------------------
+ * libseccomp 2.5.4 can loop for ever on a small profile (two rules on one
+ * syscall: tests/data/profiles/libseccomp-2.5.4-loop.json, found by
+ * fuzz-seccomp), and a harness never hangs: the filter is built and exported
+ * in a child, which hands back the program through a pipe, and is killed
+ * after SC_BUILD_TIMEOUT_MS. */
+
+struct build_reply {
+	int rc;
+	size_t bad_rule;
+	size_t nprog;
+};
+
+static bool write_all(int fd, const void *buf, size_t n)
+{
+	const char *b = buf;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		b += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Reads n bytes unless the deadline passes first (false then, or at EOF). */
+static bool read_by(int fd, void *buf, size_t n, struct timespec deadline)
+{
+	char *b = buf;
+	while (n) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return false;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int r = poll(&pfd, 1, (int)ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		ssize_t got = read(fd, b, n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return false;
+		b += got;
+		n -= (size_t)got;
+	}
+	return true;
+}
+
+static void build_in_child(struct sc_profile *p, int fd)
+{
+	struct build_reply r = {0};
+	scmp_filter_ctx ctx = sc_filter_build(p, &r.rc, &r.bad_rule);
+	if (ctx) {
+		r.rc = sc_filter_export(p, ctx);
+		r.nprog = r.rc == 0 ? p->nprog : 0;
+	}
+	if (write_all(fd, &r, sizeof r) && r.nprog)
+		write_all(fd, p->prog, r.nprog * sizeof *p->prog);
+	_exit(0);
+}
+
+int sc_filter_compile(struct sc_profile *p, size_t *bad_rule)
+{
+	*bad_rule = SIZE_MAX;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		build_in_child(p, fds[1]);
+	}
+	close(fds[1]);
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += SC_BUILD_TIMEOUT_MS / 1000;
+	deadline.tv_nsec += (SC_BUILD_TIMEOUT_MS % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	struct build_reply r;
+	int rc;
+	if (!read_by(fds[0], &r, sizeof r, deadline)) {
+		rc = -ETIMEDOUT;
+	} else if (r.rc < 0) {
+		rc = r.rc;
+		*bad_rule = r.bad_rule;
+	} else if (r.nprog == 0 || r.nprog > 65536 || !(p->prog = malloc(r.nprog * sizeof *p->prog))) {
+		rc = -EPROTO;
+	} else if (!read_by(fds[0], p->prog, r.nprog * sizeof *p->prog, deadline)) {
+		free(p->prog);
+		p->prog = NULL;
+		rc = -ETIMEDOUT;
+	} else {
+		p->nprog = r.nprog;
+		rc = 0;
+	}
+	close(fds[0]);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return rc;
 }

@@ -54,6 +54,11 @@ struct sc_profile {
 /* Builds the libseccomp context for p. On failure returns NULL, sets *rc to
  * -errno and *bad_rule to the failing rule's index (or SIZE_MAX). */
 scmp_filter_ctx sc_filter_build(const struct sc_profile *p, int *rc, size_t *bad_rule);
+/* Builds and exports p's filter into p->prog in a child process, killed
+ * after SC_BUILD_TIMEOUT_MS (libseccomp 2.5.4 can loop for ever): 0, or
+ * -errno (-ETIMEDOUT then) with *bad_rule the failing rule or SIZE_MAX. */
+#define SC_BUILD_TIMEOUT_MS 10000
+int sc_filter_compile(struct sc_profile *p, size_t *bad_rule);
 /* Exports the program of ctx (built by sc_filter_build for p) into
  * p->prog. 0 or -errno. */
 int sc_filter_export(struct sc_profile *p, scmp_filter_ctx ctx);

@@ -19,6 +19,31 @@ struct need {
 #define N(call, why) {SYS_##call, #call, why, false}
 #define C(call, why) {SYS_##call, #call, why, true}
 
+/* Architectures without the old call (arm64 has no poll, mkdir or dup2;
+ * i386 and s390x no accept): the C library makes the newer one instead. */
+#ifdef SYS_poll
+#define POLL_CALL poll
+#else
+#define POLL_CALL ppoll
+#endif
+#ifdef SYS_mkdir
+#define MKDIR_CALL mkdir
+#else
+#define MKDIR_CALL mkdirat
+#endif
+#ifdef SYS_dup2
+#define DUP2_CALL dup2
+#else
+#define DUP2_CALL dup3
+#endif
+#ifdef SYS_accept
+#define ACCEPT_CALL accept
+#else
+#define ACCEPT_CALL accept4
+#endif
+/* one more level, so the name above is expanded before N pastes it */
+#define NX(call, why) N(call, why)
+
 /* Denied, the process dies before main (found by denying each call of a
  * static and a dynamic build's start-up under bwrap --seccomp). */
 static const struct need startup[] = {
@@ -33,7 +58,7 @@ static const struct need startup[] = {
 static const struct need harness[] = {
 	C(write, "the report, and each step's result to the harness"),
 	N(read, "results from the cases"),
-	N(poll, "waiting for results"),
+	NX(POLL_CALL, "waiting for results"),
 	N(pipe2, "a result pipe per case"),
 	N(clone, "a process per case"),
 	N(wait4, "reaping each case"),
@@ -42,13 +67,13 @@ static const struct need harness[] = {
 	C(mmap, "memory"),
 	C(munmap, "memory"),
 	N(openat, "the scratch directory"),
-	N(mkdir, "the scratch directory"),
+	NX(MKDIR_CALL, "the scratch directory"),
 	N(close, "closing fds"),
 	C(fcntl, "the preflight and closed fixtures"),
 	N(rt_sigaction, "signal handlers"),
 	N(prctl, "each case's death signal"),
 	N(chdir, "each case's scratch directory"),
-	N(dup2, "each case's stdin, stdout and stderr"),
+	NX(DUP2_CALL, "each case's stdin, stdout and stderr"),
 };
 
 static bool allowed(const struct sc_profile *p, long nr, char *verdict, size_t n)
@@ -85,9 +110,9 @@ static const struct {
 	{"memfd", {N(memfd_create, ""), N(write, "")}},
 	{"open", {N(openat, "")}},
 	{"opath", {N(openat, "")}},
-	{"dir", {N(mkdir, ""), N(openat, "")}},
+	{"dir", {NX(MKDIR_CALL, ""), N(openat, "")}},
 	{"socketpair", {N(socketpair, "")}},
-	{"tcp", {N(socket, ""), N(bind, ""), N(listen, ""), N(getsockname, ""), N(connect, ""), N(accept, "")}},
+	{"tcp", {N(socket, ""), N(bind, ""), N(listen, ""), N(getsockname, ""), N(connect, ""), NX(ACCEPT_CALL, "")}},
 	{"udp", {N(socket, ""), N(bind, ""), N(getsockname, ""), N(connect, "")}},
 	{"pty", {N(openat, ""), N(ioctl, "")}},
 	{"eventfd", {N(eventfd2, "")}},

@@ -829,22 +829,21 @@ static bool compile(struct parse *ps, json_t *sec)
 {
 	struct sc_profile *p = ps->p;
 	size_t bad;
-	int rc;
-	scmp_filter_ctx ctx = sc_filter_build(p, &rc, &bad);
-	if (!ctx) {
+	int rc = sc_filter_compile(p, &bad);
+	if (rc == -ETIMEDOUT)
+		return fail(ps, NULL, "libseccomp did not finish building the filter in %d s (libseccomp 2.5.4 "
+			    "loops on some rules for one syscall)", SC_BUILD_TIMEOUT_MS / 1000);
+	if (rc < 0 && bad != SIZE_MAX) {
 		char w[WHERE_MAX];
-		if (bad == SIZE_MAX)
-			return fail(ps, NULL, "libseccomp could not set up the filter: %s%s",
-				    strerror(-rc), api_hint(needs_api3(p->def_action) ||
-							       (p->flags & ~SC_FLAG_TSYNC)));
 		const struct sc_rule *r = &p->rules[bad];
 		return fail(ps, at(w, "syscalls[%u]", r->call), "libseccomp refused the rule for %s: %s%s",
 			    rule_name(sec, r), strerror(-rc), api_hint(needs_api3(r->action)));
 	}
-	rc = sc_filter_export(p, ctx);
-	seccomp_release(ctx);
+	if (rc == -EINVAL || rc == -EOPNOTSUPP)
+		return fail(ps, NULL, "libseccomp could not set up the filter: %s%s", strerror(-rc),
+			    api_hint(needs_api3(p->def_action) || (p->flags & ~SC_FLAG_TSYNC)));
 	if (rc < 0)
-		return fail(ps, NULL, "exporting the filter from libseccomp: %s", strerror(-rc));
+		return fail(ps, NULL, "building the filter with libseccomp: %s", strerror(-rc));
 	if (p->nprog > BPF_MAXINSNS)
 		return fail(ps, NULL, "the filter is %zu BPF instructions; the kernel loads at most %d",
 			    p->nprog, BPF_MAXINSNS);

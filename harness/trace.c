@@ -73,7 +73,7 @@ static void addr_text(struct sbuf *b, const struct tcase *c, const struct runctx
 {
 	sb_printf(b, "%#llx", addr);
 	for (int i = 0; i < c->nfix; i++) {
-		const struct fxstate *f = &rc->fx[i];
+		const struct rt_fixture *f = &rc->fx[i];
 		uintptr_t base = (uintptr_t)f->base;
 		if (c->fix[i].kind->role != ROLE_BUFFER || !f->map || addr < base || addr >= (uintptr_t)f->map + f->maplen)
 			continue;

@@ -163,26 +163,62 @@ unsigned long long caps_effective(void)
 /* Whether some kernel version satisfies every comparison of q: a range
  * such as >=7.0,<5.0 would never hold, and a line that never holds is a
  * mistake, not an expectation. */
-static bool range_possible(const struct qualifier *q)
+static bool range_possible_of(const struct qualifier *const *qs, int nq)
 {
 	struct kver lo = {{0, 0, 0}}, hi = {{KVER_PART_MAX, KVER_PART_MAX, KVER_PART_MAX}};
 	bool lo_open = false, hi_open = false;
-	for (int i = 0; i < q->ncmp; i++) {
-		const struct kver *v = &q->cmp[i].ver;
-		int op = q->cmp[i].op;
-		if (op == '>' || op == 'g' || op == '=') {
-			int c = kver_cmp(v, &lo);
-			if (c > 0 || (c == 0 && op == '>'))
-				lo = *v, lo_open = op == '>';
-		}
-		if (op == '<' || op == 'l' || op == '=') {
-			int c = kver_cmp(v, &hi);
-			if (c < 0 || (c == 0 && op == '<'))
-				hi = *v, hi_open = op == '<';
+	for (int k = 0; k < nq; k++) {
+		for (int i = 0; i < qs[k]->ncmp; i++) {
+			const struct kver *v = &qs[k]->cmp[i].ver;
+			int op = qs[k]->cmp[i].op;
+			if (op == '>' || op == 'g' || op == '=') {
+				int c = kver_cmp(v, &lo);
+				if (c > 0 || (c == 0 && op == '>'))
+					lo = *v, lo_open = op == '>';
+			}
+			if (op == '<' || op == 'l' || op == '=') {
+				int c = kver_cmp(v, &hi);
+				if (c < 0 || (c == 0 && op == '<'))
+					hi = *v, hi_open = op == '<';
+			}
 		}
 	}
 	int c = kver_cmp(&lo, &hi);
 	return c < 0 || (c == 0 && !lo_open && !hi_open);
+}
+
+static bool range_possible(const struct qualifier *q)
+{
+	return range_possible_of(&q, 1);
+}
+
+bool qualifiers_consistent(const struct qualifier *q, int n, const char *file_target, char *why, size_t wn)
+{
+	for (int i = 0; i < n; i++) {
+		const char *ti = q[i].target[0] ? q[i].target : file_target;
+		for (int j = i + 1; j < n; j++) {
+			const char *tj = q[j].target[0] ? q[j].target : file_target;
+			if (q[i].priv && q[j].priv && q[i].priv != q[j].priv) {
+				snprintf(why, wn, "root and user never hold together");
+				return false;
+			}
+			if (q[i].cap >= 0 && q[i].cap == q[j].cap && q[i].cap_neg != q[j].cap_neg) {
+				snprintf(why, wn, "a capability and its negation never hold together");
+				return false;
+			}
+			if (q[i].arch[0] && q[j].arch[0] && !q[i].arch_neg && !q[j].arch_neg &&
+			    strcmp(q[i].arch, q[j].arch) != 0) {
+				snprintf(why, wn, "arch=%s and arch=%s never hold together", q[i].arch, q[j].arch);
+				return false;
+			}
+			const struct qualifier *pair[2] = {&q[i], &q[j]};
+			if (q[i].ncmp && q[j].ncmp && strcmp(ti, tj) == 0 && !range_possible_of(pair, 2)) {
+				snprintf(why, wn, "no %s version is in both ranges", ti);
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 static int parse_op(const char **s)

@@ -66,6 +66,10 @@ unsigned long long caps_effective(void);
  * with an operator), so a parser can tell it from an outcome. */
 bool qualifier_like(const char *word);
 bool qualifier_parse(const char *word, struct qualifier *q, char *why, size_t n);
+/* Whether the qualifiers of one line can hold at once: false, with why,
+ * for `root user`, `cap_x !cap_x`, two arches, or two ranges of one
+ * target with no version in common (the line would never hold). */
+bool qualifiers_consistent(const struct qualifier *q, int n, const char *file_target, char *why, size_t wn);
 bool qualifier_matches(const struct qualifier *q, const char *file_target, const struct target_env *env);
 
 #endif

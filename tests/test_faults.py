@@ -282,7 +282,7 @@ def test_out_of_memory(tmp_path):
     assert seen_broken
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_stop_signal_mid_run(tmp_path, sig):
     env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(30)),
               "".join(f"t.slow{i} blocks\n" for i in range(30)))

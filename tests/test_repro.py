@@ -160,7 +160,7 @@ def test_repro_of_an_unknown_case_is_a_usage_error():
 
 
 # One small case per fixture kind and per call, so that a kind or call
-# added to the tables without a generator in harness/repro.c fails here
+# added to the tables that a reproducer cannot write fails here
 # (the suite's cases need not use every one).
 KIND_EXAMPLES = {
     "pipe": "pipe x fill=5 byte=z size=8192 nonblock=w\n  fionread x.r",
@@ -235,7 +235,7 @@ def reference_names(kind):
 def test_every_kind_and_call_reproduces(tmp_path):
     kinds, calls = reference_names("kind"), reference_names("call")
     missing = [k for k in kinds if k not in KIND_EXAMPLES] + [c for c in calls if c not in CALL_EXAMPLES]
-    assert not missing, f"add an example to tests/test_repro.py (and a generator to harness/repro.c) for {missing}"
+    assert not missing, f"add an example to tests/test_repro.py for {missing}"
     text = "".join(f"case gen.kind.{k}\n  covers vmsplice.fd-bad\n  {body}\n\n" for k, body in KIND_EXAMPLES.items())
     text += "".join(f"case gen.call.{c}\n  covers vmsplice.fd-bad\n  {body}\n\n" for c, body in CALL_EXAMPLES.items())
     cases_dir, exp_dir = tmp_path / "cases", tmp_path / "expected"

@@ -222,3 +222,44 @@ def test_divergence_lists_exactly_the_failures(tmp_path):
     assert not any(c.startswith("splice.f2p.len-size-max") for c in differ)
     # the divergences known before a case showed them (cases/sandbox-divergences.case)
     assert {"splice.p2p.len-size-max", "tee.data.len-size-max", "splice.p2f.empty-nonblock-dev-null"} <= differ
+
+
+# ---- gVisor releases (issue 16, item 7) ----
+
+def newer_gvisor_cases():
+    text = (ROOT / "expected/gvisor.expected").read_text()
+    return {l.split()[0] for l in text.splitlines() if l.rstrip().endswith("gvisor>=2024.7.29")}
+
+
+def test_gvisor_20240729(work):
+    """runsc 20240729 (fetched, never installed), told its release: green."""
+    proc, verdict, detail = result(work, "gvisor-20240729")
+    assert "kernel 2024.07.29 (--kernel)" in proc.stdout, proc.stdout[-2000:]
+    assert verdict == "PASS" and failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+
+
+def test_gvisor_20240729_judged_as_the_old_release_fails_on_the_fixes(work):
+    """Told nothing (gVisor's 4.4.0), 20240729 is judged as 20221219 and
+    fails on exactly the cases its lines qualify: they do say what changed."""
+    proc, rows = sandbox(work, "gvisor-20240729", "--", "--kernel", "4.4.0")
+    verdict, detail = rows["gvisor-20240729"]
+    if verdict == "SKIPPED":
+        pytest.skip(detail)
+    assert verdict == "FAIL"
+    assert len(newer_gvisor_cases()) >= 12
+    assert failures(proc.stdout) - host_failures() == newer_gvisor_cases(), proc.stdout[-3000:]
+
+
+def test_divergence_names_what_the_newer_gvisor_fixed(tmp_path):
+    if not shutil.which("runsc"):
+        pytest.skip("runsc is not installed (apt-get install runsc)")
+    p = subprocess.run([str(ROOT / "tools/divergence.py"), "gvisor", "gvisor-20240729"], capture_output=True,
+                       text=True, timeout=900)
+    assert p.returncode == 0, p.stderr
+    if "SKIPPED" in p.stdout:
+        pytest.skip(re.search(r"## (\S+): SKIPPED\n\n(.*)", p.stdout).group(0))
+    fixed = p.stdout.split("## Fixed in gvisor-20240729", 1)[1]
+    names = set(re.findall(r"^\| (\S+) \|", fixed, re.M)) - {"case"}
+    assert {"splice.p2f.empty-blocks", "splice.p2f.empty-nonblock", "splice.eintr.p2f-empty"} <= names, fixed
+    assert names <= newer_gvisor_cases()  # every fix is a line that the release qualifies
+    assert not any(n.startswith("vmsplice.") for n in names)  # vmsplice is still ENOSYS

@@ -325,3 +325,16 @@ def test_from_start_steps_still_predicted(run):
     assert proc.returncode == 0, failing(proc)
     vm = [s for s in steps(proc) if s["syscall"] == "vmsplice" and s["status"] != "not-run"]
     assert vm and all(s["outcome"] == "ENOTRECOVERABLE" for s in vm)
+
+
+def test_libseccomp_loop_is_bounded(run):
+    """Two rules on one syscall on which libseccomp 2.5.4 loops for ever
+    (fuzz-seccomp found it): the build runs in a child, killed after 10 s,
+    and the profile is refused saying so; the harness never hangs."""
+    path = ROOT / "tests" / "data" / "profiles" / "libseccomp-2.5.4-loop.json"
+    proc = run("--seccomp", str(path), timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("this libseccomp builds the filter: it no longer loops")
+    assert proc.returncode == 2, proc.stderr
+    assert "libseccomp did not finish building the filter in 10 s" in proc.stderr, proc.stderr
+    assert "passed" not in proc.stdout

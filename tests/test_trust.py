@@ -57,6 +57,9 @@ def on(d):
     ("linux<5..1", "expected TARGET"),
     ("linux<5.1.2.3", "expected TARGET"),
     ("linux>=5.0,", "ends with a comma"),
+    ("root user", "root and user never hold together"),
+    ("cap_sys_resource !cap_sys_resource", "a capability and its negation"),
+    ("linux<5.0 linux>6.0", "no linux version is in both ranges"),
 ])
 def test_impossible_or_misspelt_qualifiers_are_file_line_errors(run, tmp_path, qual, what):
     d = suite(tmp_path, expected=EXPECTED + f"t.closed EINVAL {qual}\n")

@@ -4,7 +4,12 @@
 Prints figures, never a verdict: times depend on the machine, so only the
 ratios measured within one run of this tool mean anything.
 
-  tools/bench.py [--repeat R] [--jobs N] [--sizes 100,1000,5000]
+  tools/bench.py [--repeat R] [--jobs N] [--sizes 100,1000,5000] [--build DIR]
+                 [--asan-sizes 100,1000] [--asan-repeat 3] [--no-asan]
+
+--build DIR measures the binaries in DIR (splicecheck, splicecheck-asan,
+forkbench) instead of building this checkout's: another checkout's build,
+to compare before and after a change, with the same tool and method.
 
 - the built-in suite: wall time and cases per second, -j 1 and -j N;
 - generated suites of trivial cases (one step, `close -1`, no fixture):
@@ -97,16 +102,25 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sizes", default="100,1000,5000")
     ap.add_argument("--no-asan", action="store_true", help="leave out the ASan build's rows")
+    ap.add_argument("--asan-sizes", default="100,1000", help="the ASan build's suites (it is slow)")
+    ap.add_argument("--asan-repeat", type=int, default=3)
+    ap.add_argument("--build", metavar="DIR", help="measure the binaries built in DIR; build nothing")
     a = ap.parse_args()
+    global BIN, ASAN, FORK
+    if a.build:
+        d = pathlib.Path(a.build).resolve()
+        BIN, ASAN, FORK = d / "splicecheck", d / "splicecheck-asan", d / "forkbench"
     sizes = [int(x) for x in a.sizes.split(",")]
     targets = ["build/splicecheck", "build/forkbench"] + ([] if a.no_asan else ["build/splicecheck-asan"])
-    subprocess.run(["ninja", "-C", str(ROOT), *targets], check=True, stdout=subprocess.DEVNULL)
+    if not a.build:
+        subprocess.run(["ninja", "-C", str(ROOT), *targets], check=True, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory(prefix="splicecheck-bench.") as tmp:
         tmp = pathlib.Path(tmp)
         scratch = tmp / "scratch"
         scratch.mkdir()
         env = dict(os.environ, TMPDIR=str(scratch))
         fork = fork_us(2000, a.repeat)
+        print(f"binaries: {BIN.parent}")
         print(f"machine: {os.cpu_count()} CPUs, kernel {os.uname().release}; best of {a.repeat} runs; "
               f"load average {os.getloadavg()[0]:.1f}")
         print(f"bare fork+wait+exit (build/forkbench): {fork:.1f} us")
@@ -122,15 +136,17 @@ def main():
         print("generated trivial cases (one `close -1` step each), against forkbench N in the same rounds:")
         print(f"  {'build':>5} {'cases':>6} {'-j':>3} {'us/case':>8} {'fork us':>8} {'x fork':>7} "
               f"{'cpu us':>7} {'fork cpu':>8} {'x cpu':>6} {'cases/s':>8} {'peak RSS':>9}")
-        for build, binary in [("plain", BIN)] + ([] if a.no_asan else [("asan", ASAN)]):
-            for n in sizes:
+        asan_sizes = [int(x) for x in a.asan_sizes.split(",")]
+        for build, binary, ns, repeat in [("plain", BIN, sizes, a.repeat)] + (
+                [] if a.no_asan else [("asan", ASAN, asan_sizes, a.asan_repeat)]):
+            for n in ns:
                 d = tmp / f"suite{n}"
                 if not d.exists():
                     make_suite(d, n)
                 argv = [str(binary), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
                         "--target", "linux"]
                 for j in sorted({1, a.jobs}):
-                    f_wall, f_cpu, us, cpu, rss = against_fork(argv + [f"-j{j}"], env, n, a.repeat)
+                    f_wall, f_cpu, us, cpu, rss = against_fork(argv + [f"-j{j}"], env, n, repeat)
                     print(f"  {build:>5} {n:>6} {j:>3} {us:8.1f} {f_wall:8.1f} {us / f_wall:7.2f} "
                           f"{cpu:7.1f} {f_cpu:8.1f} {cpu / f_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
         print(f"load average after: {os.getloadavg()[0]:.1f}")

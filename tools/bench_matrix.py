@@ -4,7 +4,12 @@ time of the whole matrix with boots one at a time and in parallel.
 
     tools/bench_matrix.py [--kernels 5.10,6.1,6.12,7.2] [--vmlinuz PATH]...
                           [--cases-filter GLOB] [--jobs N] [--timeout S]
-                          [--harness PATH] [--accel auto|tcg|kvm]
+                          [--harness PATH] [--accel auto|tcg|kvm] [--keep DIR]
+
+"cases s" is the suite's own time in the guest of the sequential run: the
+sum of the per-case times the harness reports (its JSON "ms"), without the
+boot. --keep DIR keeps each sequential guest's output (DIR/LABEL.json: the
+harness's JSON lines) for tools/json_same.py, to compare two harnesses.
 
 Kernels are fetched (and cached) first, outside the timings. Prints
 figures only; it never judges them. Exit 0 when every boot ran the suite to
@@ -13,6 +18,7 @@ its end, 1 when one did not (the figures are still printed), 2 bad usage.
 
 import argparse
 import concurrent.futures
+import json
 import os
 import shutil
 import sys
@@ -21,6 +27,22 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matrix  # noqa: E402
+
+
+def cases_seconds(workdir):
+    """The sum of the per-case times in a guest's output (serial1.log)."""
+    total = 0.0
+    try:
+        with open(os.path.join(workdir, "serial1.log"), errors="replace") as f:
+            for line in f:
+                if '"type":"case"' in line:
+                    try:
+                        total += json.loads(line[line.index("{"):]).get("ms", 0)
+                    except ValueError:
+                        pass
+    except OSError:
+        return None
+    return total / 1000
 
 
 def run_all(kernels, a, jobs, tmp, tag):
@@ -46,6 +68,7 @@ def main(argv=None):
     p.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
     p.add_argument("--flavour", default=matrix.DEFAULT_FLAVOUR)
     p.add_argument("--cache-dir", default=matrix.cache_root())
+    p.add_argument("--keep", metavar="DIR", help="keep each sequential guest's JSON output in DIR")
     try:
         a = p.parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:
@@ -88,16 +111,25 @@ def main(argv=None):
     try:
         matrix.progress("sequential run (--jobs 1) of %d kernel(s)" % len(kernels))
         seq, seq_wall = run_all(kernels, a, 1, tmp, "seq")
+        for k, s in zip(kernels, seq):
+            wd = os.path.join(tmp, "seq", k["label"])
+            s["cases_s"] = cases_seconds(wd)
+            if a.keep:
+                os.makedirs(a.keep, exist_ok=True)
+                with open(os.path.join(wd, "serial1.log"), errors="replace") as f, \
+                        open(os.path.join(a.keep, k["label"] + ".json"), "w") as out:
+                    out.writelines(l[l.index("{"):] for l in f if "{" in l)
         matrix.progress("parallel run (--jobs %d)" % a.jobs)
         par, par_wall = run_all(kernels, a, a.jobs, tmp, "par")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%-14s %-30s %-6s %-10s %12s %12s %7s" % (
-        "kernel", "kernel version", "accel", "state", "seq boot+s", "par boot+s", "cases"))
+    print("%-14s %-30s %-6s %-10s %12s %12s %7s %8s" % (
+        "kernel", "kernel version", "accel", "state", "seq boot+s", "par boot+s", "cases", "cases s"))
     for s, q in zip(seq, par):
-        print("%-14s %-30s %-6s %-10s %12.2f %12.2f %7d" % (
+        print("%-14s %-30s %-6s %-10s %12.2f %12.2f %7d %8s" % (
             s["label"], (s.get("summary") or {}).get("kernel") or s.get("booted_kernel") or "?",
-            s.get("accel"), s["state"], s["seconds"], q["seconds"], len(s.get("cases") or {})))
+            s.get("accel"), s["state"], s["seconds"], q["seconds"], len(s.get("cases") or {}),
+            "%.2f" % s["cases_s"] if s.get("cases_s") is not None else "?"))
     print("matrix wall time, boots one at a time: %8.2f s" % seq_wall)
     print("matrix wall time, %d boots in parallel: %7.2f s" % (a.jobs, par_wall))
     print("(%d cores; boot+s is qemu start to power-off, suite included)" % (os.cpu_count() or 1))

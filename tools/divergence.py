@@ -12,8 +12,9 @@ each call did (the "outcome" of every step), never the expectations, so a
 sandbox's seccomp filter shows up as the outcomes it forces.  A case that ran
 on one side only (skipped or broken on the other) is listed apart.  Running
 sandboxes goes through ci/sandbox (SANDBOX: gvisor, gvisor-seccomp, firejail,
-bwrap, bwrap-seccomp, crun, userns; default all); one that is SKIPPED there
-is named as such.  Exit status 0 (differences are the report, not an error),
+bwrap, bwrap-seccomp, crun, userns, gvisor-20240729; default all); one that is
+SKIPPED there is named as such.  With two gVisor releases (gvisor and
+gvisor-20240729), a last section lists the differences the newer one fixed.  Exit status 0 (differences are the report, not an error),
 2 on bad usage or a run whose output cannot be read."""
 import collections
 import json
@@ -25,10 +26,11 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SANDBOXES = ["gvisor", "gvisor-seccomp", "firejail", "bwrap", "bwrap-seccomp", "crun", "userns"]
+SANDBOXES = ["gvisor", "gvisor-seccomp", "gvisor-20240729", "firejail", "bwrap", "bwrap-seccomp", "crun", "userns"]
 DESCRIBE = {
     "gvisor": "gVisor (runsc, ptrace platform, --network=none)",
     "gvisor-seccomp": "gVisor (runsc --oci-seccomp) with the seccomp profile of ci/sandbox",
+    "gvisor-20240729": "gVisor 20240729 (runsc from bookworm-backports/trixie, fetched by ci/sandboxes/fetch-runsc)",
     "firejail": "firejail, default profile",
     "bwrap": "bubblewrap, every namespace unshared",
     "bwrap-seccomp": "bubblewrap with --seccomp (the BPF of ci/sandbox's profile)",
@@ -116,6 +118,28 @@ def compare(host, sb, name):
         if rows:
             diffs.append((cname, hc, rows))
     return diffs, apart, compared
+
+
+def fixed_by_newer(host, runs, out):
+    """Cases where the older gVisor differs from Linux and the newer does not."""
+    old, new = "gvisor", "gvisor-20240729"
+    if old not in runs or new not in runs:
+        return
+    d_old = {c: rows for c, _, rows in compare(host, runs[old], old)[0]}
+    d_new = {c for c, _, _ in compare(host, runs[new], new)[0]}
+    fixed = [c for c in d_old if c not in d_new]
+    out.write(f"## Fixed in {new}\n\n{len(fixed)} of the {len(d_old)} cases where {old} "
+              f"differs from Linux behave as on Linux under {new}"
+              f"{'' if fixed else '.'}{':' if fixed else ''}\n\n")
+    if fixed:
+        out.write(f"| case | first differing call | Linux | {old} |\n|---|---|---|---|\n")
+        for c in fixed:
+            step, _, call, ho, so, _ = d_old[c][0]
+            out.write(f"| {c} | {code(call)} | {code(ho)} | {code(so)} |\n")
+        out.write("\n")
+    new_only = sorted(d_new - set(d_old))
+    if new_only:
+        out.write(f"Differing under {new} only: {', '.join(new_only)}.\n\n")
 
 
 def report(host, sb, name, out):
@@ -263,6 +287,7 @@ def main(argv):
     f.write("# splicecheck: where sandboxes differ from Linux on the same host\n\n")
     f.write("Each section compares what every call returned on the host and in the sandbox "
             "(splicecheck `--target linux --format json`), case by case.\n\n")
+    runs = {}
     for n in names:
         if n in skipped:
             f.write(f"## {n}: SKIPPED\n\n{skipped[n]}\n\n")
@@ -271,7 +296,9 @@ def main(argv):
         if not path.exists():
             f.write(f"## {n}: no saved run ({path})\n\n")
             continue
-        report(host, Run(path), n, f)
+        runs[n] = Run(path)
+        report(host, runs[n], n, f)
+    fixed_by_newer(host, runs, f)
     if out:
         f.close()
     if tmp:

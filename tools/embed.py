@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Writes a C file that embeds the case and expected files, so one static
-binary carries the whole suite, and a depfile so ninja rebuilds it when
-any of them changes.
+"""Writes a C file that embeds files as an array of struct embedded_file
+(harness/source.h), and a depfile so ninja rebuilds it when any of them
+changes.  Two uses: the case and expected files, so one static binary
+carries the whole suite (embedded_files, from DIR:SUFFIX specs, each
+directory's files sorted), and the runtime a reproducer is made of
+(--symbol rt_sources, from plain paths, in the order given).
 
-usage: embed.py OUT.c OUT.d DIR:SUFFIX...
+usage: embed.py [--symbol NAME] OUT.c OUT.d DIR:SUFFIX|FILE...
        embed.py --checkout OUT.c   (where this checkout is, for the
                                     plain builds' staleness check)
 """
@@ -40,12 +43,20 @@ def checkout(out_c):
 def main(argv):
     if len(argv) == 3 and argv[1] == "--checkout":
         return checkout(argv[2])
+    symbol = "embedded_files"
+    count = "embedded_count"
+    if len(argv) > 2 and argv[1] == "--symbol":
+        symbol, count = argv[2], argv[2] + "_count"
+        argv = argv[:1] + argv[3:]
     if len(argv) < 4:
         sys.stderr.write(__doc__)
         return 2
     out_c, out_d, specs = argv[1], argv[2], argv[3:]
     files = []
     for spec in specs:
+        if ":" not in spec:
+            files.append(spec)
+            continue
         directory, _, suffix = spec.partition(":")
         for name in sorted(os.listdir(directory)):
             if name.endswith(suffix) and not name.startswith("."):
@@ -55,11 +66,11 @@ def main(argv):
         with open(path, "rb") as f:
             data = f.read()
         parts.append("static const char file%d[] = %s;\n" % (i, c_string(data)))
-    parts.append("const struct embedded_file embedded_files[] = {\n")
+    parts.append("const struct embedded_file %s[] = {\n" % symbol)
     for i, path in enumerate(files):
         parts.append('\t{"%s", file%d, sizeof file%d - 1},\n' % (path, i, i))
     parts.append("\t{0, 0, 0}\n};\n")
-    parts.append("const size_t embedded_count = %d;\n" % len(files))
+    parts.append("const size_t %s = %d;\n" % (count, len(files)))
     tmp = out_c + ".tmp"
     with open(tmp, "w") as f:
         f.write("".join(parts))

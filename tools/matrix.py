@@ -454,8 +454,10 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
 echo "@@SPLICECHECK-MATRIX BEGIN $(uname -r)" >&3
 cd /tmp
+[ -x /hooks/pre ] && /hooks/pre >/dev/console 2>&1
 /splicecheck "$@" >&3 2>/dev/console
 rc=$?
+[ -x /hooks/post ] && /hooks/post >&3 2>/dev/console
 if [ -n "$BLESS" ]; then
   echo "@@SPLICECHECK-MATRIX BLESS BEGIN" >&3
   cat "$BLESS" >&3 2>/dev/null
@@ -499,9 +501,12 @@ class Cpio:
         return self.buf.getvalue()
 
 
-def build_initramfs(harness, args, bless=False, busybox=BUSYBOX):
+def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None):
     """harness: a path, or the program's bytes. gzip'd newc cpio: /init, /bin/busybox, /bin/debug-exit, /splicecheck,
-    /matrix.conf (the harness arguments)."""
+    /matrix.conf (the harness arguments). hooks: {"pre": script, "post": script},
+    run as /hooks/NAME before the harness (output to the console) and after it
+    (output to the result channel, before the exit mark); tools/kernel_coverage.py
+    resets and collects gcov data with them."""
     c = Cpio()
     for d in ("bin", "dev", "proc", "sys", "tmp", "root", "etc"):
         c.dir(d)
@@ -521,6 +526,10 @@ def build_initramfs(harness, args, bless=False, busybox=BUSYBOX):
     c.file("matrix.conf", conf.encode(), 0o644)
     c.file("etc/passwd", b"root:x:0:0:root:/tmp:/bin/sh\n")
     c.file("etc/group", b"root:x:0:\n")
+    if hooks:
+        c.dir("hooks")
+        for name, script in sorted(hooks.items()):
+            c.file("hooks/" + name, script.encode(), 0o755)
     return gzip.compress(c.finish(), compresslevel=6)
 
 
@@ -738,13 +747,13 @@ def _count_cases(path):
 
 
 def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache,
-               log=progress):
+               log=progress, hooks=None):
     """Build the initramfs, boot (kvm first when usable and allowed, tcg if kvm
     does not bring the harness to its end), parse the output."""
     os.makedirs(workdir, exist_ok=True)
     initrd = os.path.join(workdir, "initramfs.gz")
     with open(initrd, "wb") as f:
-        f.write(build_initramfs(harness, args, bless=bless))
+        f.write(build_initramfs(harness, args, bless=bless, hooks=hooks))
     if accel_pref == "auto":
         accels = ["kvm", "tcg"] if kvm_works(kernel, cache, log) else ["tcg"]
     else:
@@ -956,7 +965,9 @@ def main(argv=None):
 
     wall = time.monotonic() - started
     matrix = {"host": host, "kernels": results, "wall_seconds": round(wall, 2),
-              "jobs": a.jobs, "cases_filter": a.cases_filter}
+              "jobs": a.jobs, "cases_filter": a.cases_filter,
+              "measurements": matrix_report.measurements(
+                  REPO, [k.get("version") for k in kernels if not k.get("package")])}
     md = matrix_report.markdown(matrix)
     with open(os.path.join(a.report_dir, "report.md"), "w") as f:
         f.write(md)

@@ -18,6 +18,7 @@ Can also be run on a results.json written by tools/matrix.py:
 
 import html as _html
 import json
+import os
 import sys
 
 BEGIN_MARK = "@@SPLICECHECK-MATRIX BEGIN"
@@ -230,6 +231,9 @@ def markdown(matrix, only_differences=False):
     if matrix.get("wall_seconds") is not None:
         L += ["", "Wall time %.1f s with %s parallel boot(s)." % (
             matrix["wall_seconds"], matrix.get("jobs", 1))]
+    if matrix.get("measurements"):
+        L += ["", "Measured on our own kernels (docs/kernel-coverage.md, docs/mutants.md):", ""]
+        L += ["- " + m for m in matrix["measurements"]]
     rs = rows(matrix)
     ndiff = sum(1 for r in rs if r[2])
     nfail = sum(1 for r in rs if r[3])
@@ -338,6 +342,10 @@ def html(matrix):
         len(rs), ndiff, nfail,
         " Wall time %.1f s, %s parallel boot(s)." % (wall, _e(matrix.get("jobs", 1)))
         if wall is not None else ""))
+    if matrix.get("measurements"):
+        out.append("<p>Measured on our own kernels (docs/kernel-coverage.md, "
+                   "docs/mutants.md):</p><ul>%s</ul>" % "".join(
+                       "<li>%s</li>" % _e(m) for m in matrix["measurements"]))
     out.append("<div class=controls><input id=q type=search placeholder='filter cases or "
                "outcomes…' aria-label=filter><label><input id=onlydiff type=checkbox%s> only "
                "differing</label><label><input id=onlyfail type=checkbox> only failing</label>"
@@ -388,6 +396,43 @@ def html(matrix):
                 _e(state_text(r)), "".join(extra)))
     out.append("<script>%s</script></body></html>" % JS)
     return "\n".join(out) + "\n"
+
+
+def measurements(repo, versions):
+    """Lines for the report on kernels we measured ourselves: the gcov line
+    coverage (tools/kernel-coverage) and the mutation score
+    (tools/kernel-mutants) last written under build/, for those of
+    `versions` (the --vmlinuz kernels' versions) they were measured on."""
+    out = []
+    def load(rel):
+        try:
+            with open(os.path.join(repo, "build", rel)) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+    cov = load("kernel-coverage/summary.json")
+    if cov and cov.get("meta", {}).get("kernel") in versions:
+        m = cov["meta"]
+        for fname, s in sorted(cov.get("files", {}).items()):
+            if s.get("reachable_lines") and fname in ("fs/splice.c", "fs/pipe.c"):
+                out.append("%s %s: the suite runs %s%% of the lines vmsplice/splice/tee "
+                           "can reach from user space (%d/%d; %s%% of all lines of the "
+                           "functions they reach) — %s, `tools/kernel-coverage`%s" % (
+                               m["kernel"], fname, s["reachable_percent"], s["in_scope_hit"],
+                               s["reachable_lines"], s["in_scope_percent"], m["date"],
+                               " --cases-filter '%s'" % m["cases_filter"]
+                               if m.get("cases_filter") else ""))
+    mut = load("kernel-mutants/results.json")
+    if mut and mut.get("meta", {}).get("kernel") in versions:
+        m, rows = mut["meta"], mut.get("mutants", [])
+        killed = sum(1 for r in rows if r.get("verdict") == "killed")
+        scored = sum(1 for r in rows if r.get("verdict") in ("killed", "survived"))
+        if scored:
+            out.append("%s mutation score: %d of %d mutants killed (%.0f%%) — %s, `%s` "
+                       "(survivors: docs/mutants.md)" % (m["kernel"], killed, scored,
+                                                         100.0 * killed / scored, m["date"],
+                                                         m["command"]))
+    return out
 
 
 def strip_for_json(matrix):
