@@ -181,12 +181,37 @@ static void prot_text(struct sbuf *b, int prot)
 			  prot & PROT_WRITE ? "PROT_WRITE" : "");
 }
 
+static void name_or_number(struct sbuf *b, const struct name_val *v, size_t n, int value)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((int)v[i].val == value) {
+			sb_puts(b, v[i].name);
+			return;
+		}
+	}
+	sb_printf(b, "%d", value);
+}
+
 static void socket_type_text(struct sbuf *b, int type)
 {
-	sb_puts(b, type == SOCK_DGRAM ? "SOCK_DGRAM" : type == SOCK_SEQPACKET ? "SOCK_SEQPACKET" : type == SOCK_RAW ? "SOCK_RAW"
-		   : type == SOCK_STREAM ? "SOCK_STREAM" : "0");
-	if (type != SOCK_DGRAM && type != SOCK_SEQPACKET && type != SOCK_RAW && type != SOCK_STREAM)
-		sb_printf(b, " | %d", type);
+	static const struct name_val types[] = {
+		{"SOCK_STREAM", SOCK_STREAM}, {"SOCK_DGRAM", SOCK_DGRAM}, {"SOCK_SEQPACKET", SOCK_SEQPACKET},
+		{"SOCK_RAW", SOCK_RAW},
+	};
+	name_or_number(b, types, ARRAY_LEN(types), type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC));
+	if (type & SOCK_NONBLOCK)
+		sb_puts(b, " | SOCK_NONBLOCK");
+	if (type & SOCK_CLOEXEC)
+		sb_puts(b, " | SOCK_CLOEXEC");
+}
+
+static void domain_text(struct sbuf *b, int domain)
+{
+	static const struct name_val domains[] = {
+		{"AF_UNIX", AF_UNIX}, {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_NETLINK", AF_NETLINK},
+		{"AF_VSOCK", AF_VSOCK}, {"AF_PACKET", AF_PACKET},
+	};
+	name_or_number(b, domains, ARRAY_LEN(domains), domain);
 }
 
 /* RT_END(0) | RT_END(1) /\* r, w *\/ */
@@ -229,11 +254,18 @@ static void args_text(struct sbuf *b, const struct fixture *f, const struct kind
 		open_flags_text(&in, a->flags);
 		sb_puts(&in, ", ");
 	}
+	if (a->domain) {
+		sb_puts(&in, ".domain = ");
+		domain_text(&in, a->domain);
+		sb_puts(&in, ", ");
+	}
 	if (a->type) {
 		sb_puts(&in, ".type = ");
 		socket_type_text(&in, a->type);
 		sb_puts(&in, ", ");
 	}
+	if (a->protocol)
+		sb_printf(&in, ".protocol = %d, ", a->protocol);
 	if (a->size)
 		sb_printf(&in, ".size = %lld, ", a->size);
 	if (a->fill == RT_FULL)
