@@ -65,6 +65,10 @@ QEMU = "qemu-system-x86_64"
 # guest device the harness's JSON goes to ("console" where the machine has
 # no second port the kernel drives without modules: the JSON then shares
 # the console with a kernel held to loglevel 1, between marker lines);
+# harness_args: more for the harness there (an emulated CPU is many times
+# slower: the watchdog's timeout, which decides only where /proc cannot or
+# after an alarm step, gets room so that a 20 ms alarm still comes first,
+# even when the emulated clock lags);
 # debug_exit: whether isa-debug-exit carries the status (else the EXIT
 # marker alone, and poweroff ends the guest); memory in MiB.
 # i386 is the 32-bit x86 build in the amd64 guests (the compat ABI).
@@ -78,16 +82,19 @@ ARCHES = {
     "arm64": {"debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
               "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
               "console": "ttyAMA0", "out": "console", "debug_exit": False, "memory": 1024,
+              "harness_args": ["--timeout", "10000"],
               "kvm": False},
     "ppc64el": {"debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
                 "qemu": "qemu-system-ppc64",
                 "machine": ["-M", "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
                                   "cap-ccf-assist=off,cap-large-decr=off", "-cpu", "power9"],
                 "console": "hvc0", "out": "console", "debug_exit": False, "memory": 1024,
+                "harness_args": ["--timeout", "10000"],
                 "kvm": False},
     "s390x": {"debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
               "qemu": "qemu-system-s390x", "machine": ["-M", "s390-ccw-virtio", "-cpu", "max"],
               "console": "ttysclp0", "out": "console", "debug_exit": False, "memory": 1024,
+              "harness_args": ["--timeout", "10000"],
               "kvm": False},
 }
 DEFAULT_ARCH = "amd64"
@@ -861,7 +868,8 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
     initrd = os.path.join(workdir, "initramfs.gz")
     arch = kernel.get("arch", DEFAULT_ARCH)
     with open(initrd, "wb") as f:
-        f.write(build_initramfs(harness, args, bless=bless, hooks=hooks,
+        f.write(build_initramfs(harness, list(args) + ARCHES[arch].get("harness_args", []),
+                                bless=bless, hooks=hooks,
                                 busybox=kernel.get("busybox") or BUSYBOX, arch=arch))
     if not ARCHES[arch]["kvm"]:
         accels = ["tcg"]  # another architecture: emulated
@@ -991,6 +999,53 @@ def parse_args(argv):
     return a
 
 
+def fetch_arch_kernels(arches, specs, cache_dir, flavour=DEFAULT_FLAVOUR, harnesses=None,
+                       refresh=False, log=progress):
+    """Each Debian kernel series in specs for each architecture in arches,
+    from that architecture's private apt setup, with its busybox-static.
+    Returns (kernels, failures): kernel dicts (fetch_kernel's, plus label,
+    arch, busybox, harness) in arch-then-series order, and a result dict
+    ("not fetched", with the reason) for each that could not be had.
+    amd64 and i386 share the amd64 kernels."""
+    harnesses = harnesses or {}
+    kernels, results = [], []
+    fetched = {}  # (debarch, flavour, spec) -> kernel
+    for x in arches:
+        spec_x = ARCHES[x]
+        flav = flavour if spec_x["debarch"] == "amd64" else spec_x["flavour"]
+        apt = apt_for(cache_dir, spec_x["debarch"])
+        apt.setup()
+        try:
+            apt.update(force=refresh)
+        except FetchError as e:
+            log(str(e))
+        busybox = BUSYBOX
+        if spec_x["debarch"] != "amd64":
+            try:
+                busybox = fetch_busybox(apt, log)
+            except (FetchError, OSError, subprocess.CalledProcessError) as e:
+                log("%s: no busybox-static: %s" % (x, e))
+                for spec in specs:
+                    results.append({"label": arch_label(spec, x), "arch": x, "version": None,
+                                    "state": "not fetched", "reason": "no busybox-static: %s"
+                                    % str(e).strip().splitlines()[0], "seconds": None})
+                continue
+        for spec in specs:
+            key = (spec_x["debarch"], flav, spec)
+            try:
+                if key not in fetched:
+                    fetched[key] = fetch_kernel(apt, spec, flav, log)
+                kernels.append(dict(fetched[key], label=arch_label(spec, x), arch=x,
+                                    busybox=busybox, harness=harnesses.get(x)))
+            except (FetchError, OSError, subprocess.CalledProcessError) as e:
+                log("%s: cannot fetch: %s" % (arch_label(spec, x), e))
+                results.append({"label": arch_label(spec, x), "arch": x, "version": None,
+                                "state": "not fetched",
+                                "reason": str(e).strip().splitlines()[0] if str(e) else "",
+                                "seconds": None})
+    return kernels, results
+
+
 def arch_label(spec, arch):
     """A column's name: the kernel for amd64 ("6.1"), arch-kernel for the
     others ("arm64-6.1", "i386-6.1": the 32-bit build in the amd64 guest)."""
@@ -1036,41 +1091,11 @@ def main(argv=None):
     started = time.monotonic()
     os.makedirs(a.report_dir, exist_ok=True)
     kernels, results = [], []
-    fetched = {}  # (debarch, flavour, spec) -> kernel, shared by amd64 and i386
-    for x in a.arch if a.kernels else []:
-        spec_x = ARCHES[x]
-        flavour = a.flavour if spec_x["debarch"] == "amd64" else spec_x["flavour"]
-        apt = apt_for(a.cache_dir, spec_x["debarch"])
-        apt.setup()
-        try:
-            apt.update(force=a.refresh)
-        except FetchError as e:
-            progress(str(e))
-        busybox = BUSYBOX
-        if spec_x["debarch"] != "amd64":
-            try:
-                busybox = fetch_busybox(apt)
-            except (FetchError, OSError, subprocess.CalledProcessError) as e:
-                progress("%s: no busybox-static: %s" % (x, e))
-                for spec in a.kernels:
-                    results.append({"label": arch_label(spec, x), "arch": x, "version": None,
-                                    "state": "not fetched", "reason": "no busybox-static: %s"
-                                    % str(e).strip().splitlines()[0], "seconds": None})
-                continue
-        for spec in a.kernels:
-            key = (spec_x["debarch"], flavour, spec)
-            try:
-                if key not in fetched:
-                    fetched[key] = fetch_kernel(apt, spec, flavour)
-                k = dict(fetched[key], label=arch_label(spec, x), arch=x, busybox=busybox,
-                         harness=harnesses[x])
-                kernels.append(k)
-            except (FetchError, OSError, subprocess.CalledProcessError) as e:
-                progress("%s: cannot fetch: %s" % (arch_label(spec, x), e))
-                results.append({"label": arch_label(spec, x), "arch": x, "version": None,
-                                "state": "not fetched",
-                                "reason": str(e).strip().splitlines()[0] if str(e) else "",
-                                "seconds": None})
+    if a.kernels:
+        got, failed = fetch_arch_kernels(a.arch, a.kernels, a.cache_dir, a.flavour, harnesses,
+                                         refresh=a.refresh)
+        kernels += got
+        results += failed
     for v in a.vmlinuz:
         # a local image is for the first architecture named
         ver = bzimage_version(v)

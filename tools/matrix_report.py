@@ -185,10 +185,21 @@ def summary_rows(matrix):
             "passed": n("passed", "pass"), "failed": n("failed", "fail"),
             "skipped": n("skipped", "skip"), "broken": n("broken", "broken"),
             "exit": r.get("harness_exit"), "reason": r.get("reason"),
-            "package": r.get("package"),
+            "package": r.get("package"), "platform": platform_text(r),
         })
         del count
     return out
+
+
+def platform_text(r):
+    """What the harness ran as there: "aarch64, 4 KiB, 64-bit" from its
+    summary (arch, page_size, abi), else the --arch it was booted for."""
+    s = r.get("summary") or {}
+    if s.get("arch"):
+        page = s.get("page_size")
+        ptext = ("%d KiB" % (page // 1024)) if isinstance(page, int) and page % 1024 == 0 else _fmt(page)
+        return "%s, %s, %s-bit" % (s["arch"], ptext, _fmt(s.get("abi")))
+    return r.get("arch") or ""
 
 
 def _fmt(v):
@@ -219,14 +230,14 @@ def cell_text(c, missing_ok):
 def markdown(matrix, only_differences=False):
     cols = columns(matrix)
     L = ["# splicecheck kernel matrix", ""]
-    L.append("| column | kernel | state | seconds | passed | failed | skipped | broken |")
-    L.append("|---|---|---|---:|---:|---:|---:|---:|")
+    L.append("| column | kernel | arch, page, word | state | seconds | passed | failed | skipped | broken |")
+    L.append("|---|---|---|---|---:|---:|---:|---:|---:|")
     for s in summary_rows(matrix):
         state = s["state"] + (" (%s)" % s["accel"] if s.get("accel") else "")
         if s.get("reason"):
             state += ": " + s["reason"]
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % tuple(_md_cell(_fmt(x)) for x in (
-            s["title"], s["kernel"], state, s["seconds"], s["passed"], s["failed"],
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % tuple(_md_cell(_fmt(x)) for x in (
+            s["title"], s["kernel"], s["platform"], state, s["seconds"], s["passed"], s["failed"],
             s["skipped"], s["broken"])))
     if matrix.get("wall_seconds") is not None:
         L += ["", "Wall time %.1f s with %s parallel boot(s)." % (
@@ -323,7 +334,8 @@ def html(matrix):
         secs = "%.1f s" % s["seconds"] if isinstance(s["seconds"], (int, float)) else ""
         out.append("<div class='%s'><h2>%s</h2><div class=muted>%s</div>"
                    "<div><span class=st>%s</span> %s %s</div>" % (
-                       klass, _e(s["title"]), _e(s["kernel"] or s.get("package") or ""),
+                       klass, _e(s["title"]), _e(" · ".join(x for x in (
+                           s["kernel"] or s.get("package") or "", s["platform"]) if x)),
                        _e(s["state"]), _e(secs),
                        "<span class=muted>%s</span>" % _e(s["accel"]) if s.get("accel") else ""))
         if s.get("reason"):
