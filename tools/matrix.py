@@ -73,31 +73,38 @@ QEMU = "qemu-system-x86_64"
 # marker alone, and poweroff ends the guest); memory in MiB.
 # i386 is the 32-bit x86 build in the amd64 guests (the compat ABI).
 ARCHES = {
-    "amd64": {"debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-static",
+    "amd64": {"cc": "gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-static",
               "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
               "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
-    "i386": {"debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-i386",
+    "i386": {"cc": "i686-linux-gnu-gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-i386",
              "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
              "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
-    "arm64": {"debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
+    "arm64": {"cc": "aarch64-linux-gnu-gcc", "debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
               "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
               "console": "ttyAMA0", "out": "console", "debug_exit": False, "memory": 1024,
               "harness_args": ["--timeout", "10000"],
               "kvm": False},
-    "ppc64el": {"debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
+    "ppc64el": {"cc": "powerpc64le-linux-gnu-gcc", "debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
                 "qemu": "qemu-system-ppc64",
                 "machine": ["-M", "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
                                   "cap-ccf-assist=off,cap-large-decr=off", "-cpu", "power9"],
                 "console": "hvc0", "out": "console", "debug_exit": False, "memory": 1024,
                 "harness_args": ["--timeout", "10000"],
                 "kvm": False},
-    "s390x": {"debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
+    "s390x": {"cc": "s390x-linux-gnu-gcc", "debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
               "qemu": "qemu-system-s390x", "machine": ["-M", "s390-ccw-virtio", "-cpu", "max"],
               "console": "ttysclp0", "out": "console", "debug_exit": False, "memory": 1024,
               "harness_args": ["--timeout", "10000"],
               "kvm": False},
 }
 DEFAULT_ARCH = "amd64"
+# Cases whose reproducers (`splicecheck repro`) are built with each
+# architecture's compiler and run in its guests after the suite: outcomes
+# that hold on every page size, word size and byte order, since the
+# reproducer carries the host's expected outcomes.
+REPRO_SAMPLE = ["vmsplice.gift.misaligned", "splice.p2p.slots-small-pipe",
+                "tee.flags.all-known", "compat.loff.past-4g-out"]
+REPRO_MARK = "@@SPLICECHECK-MATRIX REPRO "
 DEBUG_EXIT_PORT = 0xF4
 EXIT_MARK = "@@SPLICECHECK-MATRIX EXIT "
 BEGIN_MARK = "@@SPLICECHECK-MATRIX BEGIN"
@@ -560,6 +567,11 @@ if [ -n "$BLESS" ]; then
   cat "$BLESS" >&3 2>/dev/null
   echo "@@SPLICECHECK-MATRIX BLESS END" >&3
 fi
+for r in /repro/*; do
+  [ -x "$r" ] || continue
+  (cd /tmp && "$r" > /tmp/repro.out 2>&1)
+  echo "@@SPLICECHECK-MATRIX REPRO ${r##*/} $?" >&3
+done
 echo "@@SPLICECHECK-MATRIX EXIT $rc" >&3
 exec 3>&-
 [ "$err" = /dev/console ] || sed 's/^/harness stderr: /' "$err" > /dev/console
@@ -599,9 +611,43 @@ class Cpio:
         return self.buf.getvalue()
 
 
-def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None, arch=DEFAULT_ARCH):
+def build_repros(host_harness, cases, arch, outdir, log=progress):
+    """Each case's reproducer (`host_harness repro CASE`), compiled static
+    with the architecture's compiler into outdir: {case: path}.  A case or
+    compiler that is missing is left out, saying why."""
+    cc = ARCHES[arch]["cc"]
+    if not cases or not shutil.which(cc):
+        if cases:
+            log("%s: no %s; no reproducers in its guests" % (arch, cc))
+        return {}
+    os.makedirs(outdir, exist_ok=True)
+    out = {}
+    for case in cases:
+        src = os.path.join(outdir, case + ".c")
+        p = subprocess.run([host_harness, "repro", case], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        if p.returncode != 0:
+            log("%s: repro %s: %s" % (arch, case, p.stderr.strip()[-200:]))
+            continue
+        with open(src, "w") as f:
+            f.write(p.stdout)
+        exe = os.path.join(outdir, case)
+        c = subprocess.run([cc, "-O1", "-static", "-Wall", "-o", exe, src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+        if c.returncode != 0:
+            log("%s: reproducer %s does not build: %s" % (arch, case, c.stdout.strip()[-300:]))
+            continue
+        out[case] = exe
+    return out
+
+
+def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None, arch=DEFAULT_ARCH,
+                    repros=None):
     """harness: a path, or the program's bytes. gzip'd newc cpio: /init, /bin/busybox, /bin/debug-exit, /splicecheck,
-    /matrix.conf (the harness arguments). hooks: {"pre": script, "post": script},
+    /matrix.conf (the harness arguments), /profiles/*.json (the seccomp profiles),
+    /repro/CASE (repros: {case: compiled reproducer}, run after the harness).
+    hooks: {"pre": script, "post": script},
     run as /hooks/NAME before the harness (output to the console) and after it
     (output to the result channel, before the exit mark); tools/kernel_coverage.py
     resets and collects gcov data with them."""
@@ -625,6 +671,18 @@ def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None, arc
         "/dev/console" if spec["out"] == "console" else spec["out"],
         "1" if spec["debug_exit"] else "")
     c.file("matrix.conf", conf.encode(), 0o644)
+    c.dir("repro")
+    for name, path in sorted((repros or {}).items()):
+        with open(path, "rb") as f:
+            c.file("repro/" + name, f.read(), 0o755)
+    # the seccomp profiles, for --harness-arg=--seccomp=/profiles/NAME.json:
+    # the prediction checked on each architecture's kernel (AUDIT_ARCH_*)
+    c.dir("profiles")
+    pdir = os.path.join(REPO, "profiles")
+    for name in sorted(os.listdir(pdir)) if os.path.isdir(pdir) else []:
+        if name.endswith(".json"):
+            with open(os.path.join(pdir, name), "rb") as f:
+                c.file("profiles/" + name, f.read(), 0o644)
     c.file("etc/passwd", b"root:x:0:0:root:/tmp:/bin/sh\n")
     c.file("etc/group", b"root:x:0:\n")
     if hooks:
@@ -869,7 +927,7 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
     arch = kernel.get("arch", DEFAULT_ARCH)
     with open(initrd, "wb") as f:
         f.write(build_initramfs(harness, list(args) + ARCHES[arch].get("harness_args", []),
-                                bless=bless, hooks=hooks,
+                                bless=bless, hooks=hooks, repros=kernel.get("repros"),
                                 busybox=kernel.get("busybox") or BUSYBOX, arch=arch))
     if not ARCHES[arch]["kvm"]:
         accels = ["tcg"]  # another architecture: emulated
@@ -938,6 +996,9 @@ def parse_args(argv):
                         "i386 is the 32-bit x86 build in the amd64 guests; the others "
                         "are emulated by qemu TCG and need `ninja cross`)" % ", ".join(ARCHES))
     p.add_argument("--cases-filter", metavar="GLOB", help="only cases matching GLOB")
+    p.add_argument("--repro", metavar="LIST", default=",".join(REPRO_SAMPLE),
+                   help="cases whose reproducers are built for each architecture and run in "
+                        "its guests after the suite ('none': no reproducers; default %(default)s)")
     p.add_argument("--jobs", type=int, metavar="N", default=os.cpu_count() or 1,
                    help="boots in parallel (default: core count, %(default)s)")
     p.add_argument("--timeout", type=float, metavar="S", default=900,
@@ -1103,6 +1164,12 @@ def main(argv=None):
                         "vmlinuz": os.path.abspath(v), "package": None, "arch": a.arch[0],
                         "harness": harnesses[a.arch[0]]})
     unique_labels(kernels)
+    repro_cases = [] if a.repro == "none" else [c for c in a.repro.split(",") if c]
+    gen = a.host_harness if os.path.isfile(a.host_harness) else a.harness
+    built = {x: build_repros(gen, repro_cases, x, os.path.join(a.report_dir, "repro", x))
+             for x in sorted({k.get("arch", DEFAULT_ARCH) for k in kernels})}
+    for k in kernels:
+        k["repros"] = built.get(k.get("arch", DEFAULT_ARCH))
 
     host = None
     if a.host_harness != "none":

@@ -23,6 +23,7 @@ import sys
 
 BEGIN_MARK = "@@SPLICECHECK-MATRIX BEGIN"
 EXIT_MARK = "@@SPLICECHECK-MATRIX EXIT "
+REPRO_MARK = "@@SPLICECHECK-MATRIX REPRO "
 BLESS_BEGIN = "@@SPLICECHECK-MATRIX BLESS BEGIN"
 BLESS_END = "@@SPLICECHECK-MATRIX BLESS END"
 
@@ -33,7 +34,7 @@ def parse_output(text):
     Returns {"cases": {name: {...,"steps": [...]}}, "order": [names],
     "summary": dict or None, "facts": [other JSON objects], "noise": [lines
     that were not JSON], "bless": text or None, "booted_kernel": str}."""
-    cases, order, facts, noise = {}, [], [], []
+    cases, order, facts, noise, repro = {}, [], [], [], {}
     summary, bless, in_bless, booted = None, None, False, None
     bless_lines = []
     for raw in text.splitlines():
@@ -50,6 +51,12 @@ def parse_output(text):
             continue
         if line.startswith(BEGIN_MARK):
             booted = line[len(BEGIN_MARK):].strip() or None
+            continue
+        if line.startswith(REPRO_MARK):
+            # a reproducer run in the guest: "NAME EXIT-STATUS"
+            parts = line[len(REPRO_MARK):].split()
+            if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+                repro[parts[0]] = int(parts[1])
             continue
         if line.startswith(EXIT_MARK) or not line.strip():
             continue
@@ -97,7 +104,17 @@ def parse_output(text):
             c["status"] = "incomplete"
             c["outcomes"] = [s.get("outcome", "?") for s in c["steps"]]
     return {"cases": cases, "order": order, "summary": summary, "facts": facts,
-            "noise": noise, "bless": bless, "booted_kernel": booted}
+            "noise": noise, "bless": bless, "booted_kernel": booted, "repro": repro}
+
+
+def repro_text(r):
+    """The guest's reproducers: "2/2 agree", or which differed (exit 1) or
+    could not run; "" when none ran."""
+    rp = r.get("repro") or {}
+    if not rp:
+        return ""
+    bad = ["%s (exit %d)" % (n, rc) for n, rc in sorted(rp.items()) if rc != 0]
+    return "%d/%d agree%s" % (len(rp) - len(bad), len(rp), "; " + ", ".join(bad) if bad else "")
 
 
 def outcome_text(case):
@@ -245,6 +262,10 @@ def markdown(matrix, only_differences=False):
     if matrix.get("measurements"):
         L += ["", "Measured on our own kernels (docs/kernel-coverage.md, docs/mutants.md):", ""]
         L += ["- " + m for m in matrix["measurements"]]
+    rp = [(column_title(r), repro_text(r)) for r in matrix.get("kernels") or [] if repro_text(r)]
+    if rp:
+        L += ["", "Reproducers (`splicecheck repro`, built for each column's architecture, "
+                  "run in its guest): " + "; ".join("%s %s" % x for x in rp) + "."]
     rs = rows(matrix)
     ndiff = sum(1 for r in rs if r[2])
     nfail = sum(1 for r in rs if r[3])
