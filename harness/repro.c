@@ -630,7 +630,8 @@ static void gen_step(struct gen *g, int si)
 	sb_puts(&b, " */\n\t{\n");
 	if (sg.pre.s)
 		sb_puts(&b, sg.pre.s);
-	sb_printf(&b, "\t\trt_step_begin(%d);\n\t\tlong r = ", si + 1);
+	/* long long: a result (an offset, a file size) past 4 GiB on a 32-bit build */
+	sb_printf(&b, "\t\trt_step_begin(%d);\n\t\tlong long r = ", si + 1);
 	for (const char *t = cg->expr; *t; t++) {
 		if (*t == '$' && t[1] >= '0' && t[1] <= '9') {
 			int k = *++t - '0';

@@ -14,6 +14,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+/* a 32-bit build (a reproducer compiled -m32, the i386 harness) opens
+ * with O_LARGEFILE and has a 64-bit off_t, as a 64-bit one does */
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -169,7 +174,7 @@ int rt_repro_main(const struct rt_case *c);
 void rt_need(int err);
 /* Around each step's call: the outcome goes to the watchdog process. */
 void rt_step_begin(int step);
-void rt_step_end(int step, long r, int err, int no_outcome, const unsigned char *data);
+void rt_step_end(int step, long long r, int err, int no_outcome, const unsigned char *data);
 /* Fresh memory for a read's data. */
 unsigned char *rt_rdbuf(size_t len);
 /* The path of name in the case's tmpfs directory (fs=tmpfs). */
