@@ -244,6 +244,61 @@ static void args_socketpair(const struct fixture *f, struct kind_args *ka)
 	args_ends(f, ka);
 }
 
+/* socket TYPE: a socket neither bound nor connected. */
+static const struct socket_kind {
+	const char *name;
+	int domain, type, protocol;
+} sockets[] = {
+	{"unix-stream", AF_UNIX, SOCK_STREAM, 0},
+	{"unix-dgram", AF_UNIX, SOCK_DGRAM, 0},
+	{"unix-seqpacket", AF_UNIX, SOCK_SEQPACKET, 0},
+	{"inet-stream", AF_INET, SOCK_STREAM, 0},
+	{"inet-dgram", AF_INET, SOCK_DGRAM, 0},
+	{"inet6-stream", AF_INET6, SOCK_STREAM, 0},
+	{"inet-raw", AF_INET, SOCK_RAW, IPPROTO_ICMP},  /* CAP_NET_RAW */
+	{"netlink-route", AF_NETLINK, SOCK_RAW, 0},     /* NETLINK_ROUTE */
+	{"vsock-stream", AF_VSOCK, SOCK_STREAM, 0},     /* where vsock is loaded */
+	{"packet-raw", AF_PACKET, SOCK_RAW, 0},         /* CAP_NET_RAW; protocol 0: it receives nothing */
+};
+
+static const struct socket_kind *socket_kind(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(sockets); i++)
+		if (strcmp(name, sockets[i].name) == 0)
+			return &sockets[i];
+	return NULL;
+}
+
+static bool check_socket(const struct fixture *f, const char *file, struct diag *d)
+{
+	if (socket_kind(f->param))
+		return true;
+	struct sbuf b = {0};
+	for (size_t i = 0; i < ARRAY_LEN(sockets); i++)
+		sb_printf(&b, "%s%s", i ? ", " : "", sockets[i].name);
+	diag_at(d, file, f->line, "socket %s: expected one of %s", f->param, b.s);
+	sb_free(&b);
+	return false;
+}
+
+static void args_socket(const struct fixture *f, struct kind_args *ka)
+{
+	const struct socket_kind *s = socket_kind(f->param);
+	ka->rt.domain = s->domain;
+	ka->rt.type = s->type | (has(f, "nonblock") ? SOCK_NONBLOCK : 0);
+	ka->rt.protocol = s->protocol;
+}
+
+/* fspick, open-tree: an absolute path (default /). */
+static bool check_mount_path(const struct fixture *f, const char *file, struct diag *d)
+{
+	if (f->param && f->param[0] != '/')
+		return diag_at(d, file, f->line, "%s %s %s: expected an absolute path", f->kind->name, f->name, f->param);
+	return true;
+}
+
+static void args_path(const struct fixture *f, struct kind_args *ka) { ka->rt.path = f->param; }
+
 static void args_eventfd(const struct fixture *f, struct kind_args *ka)
 {
 	ka->rt.count = (unsigned)fixture_opt_num(f, "count", 0);
@@ -345,6 +400,34 @@ static const struct kind kinds[] = {
 	{"pidfd", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a pidfd of the case's own process", NULL, args_none, MAKER(pidfd)},
 	{"closed", ROLE_FD, {NULL}, NULL, {NULL}, KIND_CLOSED_FD, "an fd number that is not open", NULL, args_none,
 	 MAKER(closed)},
+	{"socket", ROLE_FD, {NULL}, "TYPE", {"nonblock"}, KIND_PARAM_REQUIRED,
+	 "a socket neither bound nor connected: TYPE unix-stream, unix-dgram, unix-seqpacket, inet-stream, "
+	 "inet-dgram, inet6-stream, inet-raw, netlink-route, vsock-stream, packet-raw", check_socket, args_socket,
+	 MAKER(socket)},
+	{"fanotify", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a fanotify group (FAN_CLASS_NOTIF, O_RDONLY)", NULL, args_none,
+	 MAKER(fanotify)},
+	{"userfaultfd", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a userfaultfd (user-mode only where the kernel has it)", NULL,
+	 args_none, MAKER(userfaultfd)},
+	{"perf-event", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a perf event: a disabled software CPU clock of the case",
+	 NULL, args_none, rt_make_perf_event, "rt_make_perf_event"},
+	{"io-uring", ROLE_FD, {NULL}, NULL, {NULL}, 0, "an io_uring instance with one entry", NULL, args_none,
+	 rt_make_io_uring, "rt_make_io_uring"},
+	{"bpf-map", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a bpf array map of one entry", NULL, args_none, rt_make_bpf_map,
+	 "rt_make_bpf_map"},
+	{"fsopen", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a file system context (fsopen of tmpfs)", NULL, args_none,
+	 MAKER(fsopen)},
+	{"fspick", ROLE_FD, {NULL}, "PATH", {NULL}, KIND_PARAM_OPTIONAL,
+	 "a context to reconfigure the mount at PATH (default /), never used to", check_mount_path, args_path,
+	 MAKER(fspick)},
+	{"open-tree", ROLE_FD, {NULL}, "PATH", {NULL}, KIND_PARAM_OPTIONAL, "open_tree of the mount at PATH (default /)",
+	 check_mount_path, args_path, rt_make_open_tree, "rt_make_open_tree"},
+	{"memfd-secret", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a memfd_secret", NULL, args_none, rt_make_memfd_secret,
+	 "rt_make_memfd_secret"},
+	{"seccomp-notify", ROLE_FD, {NULL}, NULL, {NULL}, 0,
+	 "a seccomp user-notification fd, of a filter that allows every call (sets no_new_privs)", NULL, args_none,
+	 rt_make_seccomp_notify, "rt_make_seccomp_notify"},
+	{"landlock", ROLE_FD, {NULL}, NULL, {NULL}, 0, "a landlock ruleset, not enforced", NULL, args_none,
+	 MAKER(landlock)},
 	{"buffer", ROLE_BUFFER, {NULL}, NULL, {"pages", "offset", "len", "fill", "prot", "thp"}, 0,
 	 "user memory: pages=N (then a guard page), offset=N into them, fill=c, prot=rw|r|w|none; thp: one "
 	 "transparent huge page instead (SKIP where the kernel gives none)", check_buffer,

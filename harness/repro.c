@@ -190,12 +190,37 @@ static void prot_text(struct sbuf *b, int prot)
 			  prot & PROT_WRITE ? "PROT_WRITE" : "");
 }
 
+static void name_or_number(struct sbuf *b, const struct name_val *v, size_t n, int value)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((int)v[i].val == value) {
+			sb_puts(b, v[i].name);
+			return;
+		}
+	}
+	sb_printf(b, "%d", value);
+}
+
 static void socket_type_text(struct sbuf *b, int type)
 {
-	sb_puts(b, type == SOCK_DGRAM ? "SOCK_DGRAM" : type == SOCK_SEQPACKET ? "SOCK_SEQPACKET" : type == SOCK_RAW ? "SOCK_RAW"
-		   : type == SOCK_STREAM ? "SOCK_STREAM" : "0");
-	if (type != SOCK_DGRAM && type != SOCK_SEQPACKET && type != SOCK_RAW && type != SOCK_STREAM)
-		sb_printf(b, " | %d", type);
+	static const struct name_val types[] = {
+		{"SOCK_STREAM", SOCK_STREAM}, {"SOCK_DGRAM", SOCK_DGRAM}, {"SOCK_SEQPACKET", SOCK_SEQPACKET},
+		{"SOCK_RAW", SOCK_RAW},
+	};
+	name_or_number(b, types, ARRAY_LEN(types), type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC));
+	if (type & SOCK_NONBLOCK)
+		sb_puts(b, " | SOCK_NONBLOCK");
+	if (type & SOCK_CLOEXEC)
+		sb_puts(b, " | SOCK_CLOEXEC");
+}
+
+static void domain_text(struct sbuf *b, int domain)
+{
+	static const struct name_val domains[] = {
+		{"AF_UNIX", AF_UNIX}, {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_NETLINK", AF_NETLINK},
+		{"AF_VSOCK", AF_VSOCK}, {"AF_PACKET", AF_PACKET},
+	};
+	name_or_number(b, domains, ARRAY_LEN(domains), domain);
 }
 
 /* RT_END(0) | RT_END(1) /\* r, w *\/ */
@@ -238,11 +263,18 @@ static void args_text(struct sbuf *b, const struct fixture *f, const struct kind
 		open_flags_text(&in, a->flags);
 		sb_puts(&in, ", ");
 	}
+	if (a->domain) {
+		sb_puts(&in, ".domain = ");
+		domain_text(&in, a->domain);
+		sb_puts(&in, ", ");
+	}
 	if (a->type) {
 		sb_puts(&in, ".type = ");
 		socket_type_text(&in, a->type);
 		sb_puts(&in, ", ");
 	}
+	if (a->protocol)
+		sb_printf(&in, ".protocol = %d, ", a->protocol);
 	if (a->size)
 		sb_printf(&in, ".size = %lld, ", a->size);
 	if (a->fill == RT_FULL)
@@ -652,10 +684,11 @@ static void gen_step(struct gen *g, int si)
 	sb_puts(&b, " */\n\t{\n");
 	if (sg.pre.s)
 		sb_puts(&b, sg.pre.s);
+	/* long long: a result (an offset, a file size) past 4 GiB on a 32-bit build */
 	if (s->actor)
-		sb_puts(&b, "\t\trt_actor_step_begin();\n\t\tlong r = ");
+		sb_puts(&b, "\t\trt_actor_step_begin();\n\t\tlong long r = ");
 	else
-		sb_printf(&b, "\t\t%s(%d);\n\t\tlong r = ",
+		sb_printf(&b, "\t\t%s(%d);\n\t\tlong long r = ",
 			  (s->call->flags & CALL_SYNC) ? "rt_sync_step_begin" : "rt_step_begin", si + 1);
 	for (const char *t = cg->expr; *t; t++) {
 		if (*t == '$' && t[1] >= '0' && t[1] <= '9') {

@@ -14,6 +14,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+/* a 32-bit build (a reproducer compiled -m32, the i386 harness) opens
+ * with O_LARGEFILE and has a 64-bit off_t, as a 64-bit one does */
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -79,7 +84,9 @@ struct rt_fixture {
 struct rt_fixture_args {
 	const char *path;    /* a file or directory; NULL: the kind's default */
 	int flags;           /* O_ flags for open(2), pipe2(2); *_NONBLOCK (= O_NONBLOCK) */
+	int domain;          /* a socket's family */
 	int type;            /* a socket type */
+	int protocol;        /* a socket's protocol */
 	long long size;      /* pipe: F_SETPIPE_SZ; file, memfd: bytes of content */
 	long long fill;      /* pipe: bytes written into it, or RT_FULL */
 	int byte;            /* the byte that fill, size and a buffer are made of */
@@ -106,6 +113,10 @@ rt_maker rt_make_pipe, rt_make_fifo, rt_make_file, rt_make_memfd, rt_make_open, 
 	rt_make_socketpair, rt_make_tcp, rt_make_udp, rt_make_pty, rt_make_eventfd, rt_make_timerfd,
 	rt_make_signalfd, rt_make_epoll, rt_make_inotify, rt_make_pidfd, rt_make_closed, rt_make_buffer,
 	rt_make_offset;
+/* rt_fdkinds.c: the fds the matrix of issue 17 adds */
+rt_maker rt_make_socket, rt_make_fanotify, rt_make_userfaultfd, rt_make_perf_event, rt_make_io_uring,
+	rt_make_bpf_map, rt_make_fsopen, rt_make_fspick, rt_make_open_tree, rt_make_memfd_secret,
+	rt_make_seccomp_notify, rt_make_landlock;
 
 /* Helpers the makers share. */
 int rt_write_all(int fd, int byte, size_t n);
@@ -164,7 +175,7 @@ int rt_repro_main(const struct rt_case *c);
 void rt_need(int err);
 /* Around each step's call: the outcome goes to the watchdog process. */
 void rt_step_begin(int step);
-void rt_step_end(int step, long r, int err, int no_outcome, const unsigned char *data);
+void rt_step_end(int step, long long r, int err, int no_outcome, const unsigned char *data);
 /* Fresh memory for a read's data. */
 unsigned char *rt_rdbuf(size_t len);
 /* Actors in a reproducer (actor_rt.c does the work): an actor's step

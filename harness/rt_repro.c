@@ -144,7 +144,7 @@ void rt_finish_actors(void)
 
 /* The outcome, spelt as splicecheck spells it: 1000, EINVAL, blocks,
  * 65536+blocks, 5:"hello", EPIPE+SIGPIPE, - . */
-void rt_step_end(int step, long r, int err, int no_outcome, const unsigned char *data)
+void rt_step_end(int step, long long r, int err, int no_outcome, const unsigned char *data)
 {
 	char text[240];
 	size_t n = 0;
@@ -161,7 +161,7 @@ void rt_step_end(int step, long r, int err, int no_outcome, const unsigned char 
 		rt_send(RT_MSG_DONE, step, "-");
 		return;
 	} else {
-		n = (size_t)snprintf(text, sizeof text, "%ld", r);
+		n = (size_t)snprintf(text, sizeof text, "%lld", r);
 		if (data) {
 			text[n++] = ':';
 			rt_format_data(data, (size_t)r, text + n, sizeof text - n);

@@ -135,9 +135,9 @@ def test_rows_mark_differences_and_failures():
 
 def test_markdown_report():
     md = mr.markdown(_matrix())
-    assert "| host 6.18.44 | 6.18.44 | ran | 0.4 | 4 | 0 | 0 | 0 |" in md
-    assert "| 6.1 (6.1.192) | 6.1.0-56-cloud-amd64 | ran (tcg) | 3.9 | 1 | 1 | 1 | 0 |" in md
-    assert "| 5.10 (5.10.262) | 5.10.262 | panicked (tcg) | 1.9 |  |  |  |  |" in md
+    assert "| host 6.18.44 | 6.18.44 |  | ran | 0.4 | 4 | 0 | 0 | 0 |" in md
+    assert "| 6.1 (6.1.192) | 6.1.0-56-cloud-amd64 |  | ran (tcg) | 3.9 | 1 | 1 | 1 | 0 |" in md
+    assert "| 5.10 (5.10.262) | 5.10.262 |  | panicked (tcg) | 1.9 |  |  |  |  |" in md
     assert ("| ≠✗ | splice.dev-zero | **4096** | **✗ EINVAL (expected 4096)** | – |"
             in md)
     assert "|  | vmsplice.gift.misaligned | 1000 | 1000 | – |" in md
@@ -306,9 +306,70 @@ def test_initramfs_contents(tmp_path):
     assert files["bin/debug-exit"][1] == matrix.debug_exit_elf()
     assert files["matrix.conf"][1].decode() == (
         "set -- --format json --filter 'vmsplice.*' --kernel-facts --bless "
-        "/tmp/bless.expected\nBLESS=/tmp/bless.expected\n")
+        "/tmp/bless.expected\nBLESS=/tmp/bless.expected\nOUT=/dev/ttyS1\nDEBUG_EXIT=1\n")
     for d in ("bin", "dev", "proc", "sys", "tmp"):
         assert files[d][0] == 0o040755
+
+
+@pytest.mark.skipif(not os.path.exists(matrix.BUSYBOX), reason="busybox-static not installed")
+def test_initramfs_for_an_architecture_without_a_second_port(tmp_path):
+    """arm64, ppc64el, s390x: the JSON goes to the console (the kernel held
+    to loglevel 1), poweroff ends the guest, no isa-debug-exit."""
+    h = tmp_path / "h"
+    h.write_bytes(b"\x7fELF harness")
+    files = read_newc(gzip.decompress(matrix.build_initramfs(
+        str(h), ["--format", "json"], busybox=matrix.BUSYBOX, arch="arm64")))
+    conf = files["matrix.conf"][1].decode()
+    assert "OUT=/dev/console\n" in conf and "DEBUG_EXIT=\n" in conf
+    init = files["init"][1].decode()
+    assert "echo 1 > /proc/sys/kernel/printk" in init and "poweroff -f" in init
+
+
+@pytest.mark.parametrize("arch,qemu,console", [
+    ("amd64", "qemu-system-x86_64", "console=ttyS0"),
+    ("i386", "qemu-system-x86_64", "console=ttyS0"),
+    ("arm64", "qemu-system-aarch64", "console=ttyAMA0"),
+    ("ppc64el", "qemu-system-ppc64", "console=hvc0"),
+    ("s390x", "qemu-system-s390x", "console=ttysclp0")])
+def test_qemu_command_per_arch(arch, qemu, console):
+    cmd = matrix.qemu_command("/k", "/i", "/c.log", "/o.log", "tcg", arch=arch)
+    assert cmd[0] == qemu
+    assert console in cmd[cmd.index("-append") + 1]
+    x86 = arch in ("amd64", "i386")
+    assert ("file:/o.log" in cmd) == x86  # a second serial port only on x86
+    assert any("isa-debug-exit" in c for c in cmd) == x86
+    if arch == "ppc64el":
+        assert cmd[cmd.index("-M") + 1].startswith("pseries")
+
+
+def test_console_output_and_labels():
+    console = "[ 1.0] booting\nnoise {\n@@SPLICECHECK-MATRIX BEGIN 6.1\n{\"type\":\"x\"}\n"
+    assert matrix.console_output(console).startswith("@@SPLICECHECK-MATRIX BEGIN 6.1")
+    assert matrix.console_output("[ 1.0] no harness here\n") == ""
+    assert matrix.arch_label("6.1", "amd64") == "6.1"
+    assert matrix.arch_label("6.1", "arm64") == "arm64-6.1"
+    assert matrix.find_vmlinuz(["./boot/vmlinux-6.1.0-50-powerpc64le"]) == \
+        "boot/vmlinux-6.1.0-50-powerpc64le"
+    assert set(matrix.ARCHES) >= {"amd64", "i386", "arm64", "ppc64el", "s390x"}
+
+
+def test_arch_apt_has_its_own_dir_and_architecture(tmp_path):
+    apt = matrix.apt_for(str(tmp_path), "s390x")
+    apt.setup()
+    conf = open(apt.conf).read()
+    assert apt.dir == os.path.join(str(tmp_path), "arch-s390x", "apt")
+    assert 'APT::Architecture "s390x";' in conf and "amd64" not in conf
+    assert matrix.apt_for(str(tmp_path), "amd64").dir == os.path.join(str(tmp_path), "apt")
+
+
+def test_report_shows_arch_page_and_word_size():
+    r = {"label": "ppc64el-6.1", "state": "ok", "seconds": 80.0, "arch": "ppc64el",
+         "summary": {"kernel": "6.1.176", "arch": "ppc64le", "page_size": 65536, "abi": 64,
+                     "passed": 1, "failed": 0, "skipped": 0, "broken": 0}}
+    assert mr.platform_text(r) == "ppc64le, 64 KiB, 64-bit"
+    assert mr.platform_text({"arch": "s390x"}) == "s390x"
+    md = mr.markdown({"host": None, "kernels": [r], "wall_seconds": 81.0})
+    assert "| ppc64le, 64 KiB, 64-bit |" in md
 
 
 def test_debug_exit_elf_header():
@@ -324,6 +385,7 @@ def test_debug_exit_elf_header():
 # ---------------------------------------------------------------- cli ----
 
 @pytest.mark.parametrize("argv", [["--kernels", "six"], ["--jobs", "0"], ["--timeout", "0"],
+                                  ["--arch", "mips"], ["--arch", ""],
                                   ["--vmlinuz", "/nonexistent/vmlinuz"], ["--bogus"],
                                   ["--cases-filter", ""]])
 def test_bad_usage_exits_2(argv):

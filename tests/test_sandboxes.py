@@ -263,3 +263,39 @@ def test_divergence_names_what_the_newer_gvisor_fixed(tmp_path):
     assert {"splice.p2f.empty-blocks", "splice.p2f.empty-nonblock", "splice.eintr.p2f-empty"} <= names, fixed
     assert names <= newer_gvisor_cases()  # every fix is a line that the release qualifies
     assert not any(n.startswith("vmsplice.") for n in names)  # vmsplice is still ENOSYS
+
+
+# ---- Podman and nspawn (issue 16, item 6) ----
+
+def test_podman_default_profile(work):
+    """Podman offline (--rootfs, runc, explicit ulimits) with its default
+    profile, expected from containers-common's own file: green."""
+    proc, verdict, detail = result(work, "podman")
+    assert "seccomp filter active" in proc.stdout
+    assert verdict == "PASS" and failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
+
+
+def test_nspawn_filter_in_its_own_syntax(work):
+    """nspawn --system-call-filter='~vmsplice', the expectation derived from
+    that same text (ci/sandboxes/native-filter.py): green, vmsplice EPERM."""
+    proc, verdict, detail = result(work, "-v", "nspawn")
+    assert verdict == "PASS", proc.stdout[-3000:]
+    assert re.search(r"^PASS +vmsplice\.", proc.stdout, re.M)
+
+
+def test_native_filter_syntax():
+    import json as _json
+    tool = str(ROOT / "ci/sandboxes/native-filter.py")
+    deny = _json.loads(subprocess.run([tool, "nspawn", "~vmsplice tee:EIO"], capture_output=True, text=True,
+                                      check=True).stdout)
+    assert deny == {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["vmsplice"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+        {"names": ["tee"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5}]}
+    allow = _json.loads(subprocess.run([tool, "nspawn", "read write"], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert allow["defaultAction"] == "SCMP_ACT_ERRNO" and allow["syscalls"][0]["names"] == ["read", "write"]
+    fj = _json.loads(subprocess.run([tool, "firejail", "vmsplice,splice"], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert fj["syscalls"] == [{"names": ["vmsplice", "splice"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]
+    bad = subprocess.run([tool, "nspawn", "~@system-service"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "groups are not expanded" in bad.stderr

@@ -3,6 +3,7 @@
 time of the whole matrix with boots one at a time and in parallel.
 
     tools/bench_matrix.py [--kernels 5.10,6.1,6.12,7.2] [--vmlinuz PATH]...
+                          [--arch amd64,i386,arm64,ppc64el,s390x]
                           [--cases-filter GLOB] [--jobs N] [--timeout S]
                           [--harness PATH] [--accel auto|tcg|kvm] [--keep DIR]
 
@@ -50,7 +51,7 @@ def run_all(kernels, a, jobs, tmp, tag):
     quiet = lambda m: None  # noqa: E731
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
-        futs = [ex.submit(matrix.run_kernel, k, a.harness, args,
+        futs = [ex.submit(matrix.run_kernel, k, k.get("harness") or a.harness, args,
                           os.path.join(tmp, tag, k["label"]), a.timeout, a.accel,
                           False, a.cache_dir, quiet) for k in kernels]
         results = [f.result() for f in futs]
@@ -61,6 +62,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="tools/bench_matrix.py", description=__doc__.split("\n")[0])
     p.add_argument("--kernels", default=None)
     p.add_argument("--vmlinuz", action="append", default=[])
+    p.add_argument("--arch", default=matrix.DEFAULT_ARCH,
+                   help="comma-separated, as ci/kernel-matrix --arch (default %(default)s)")
     p.add_argument("--cases-filter", metavar="GLOB")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--timeout", type=float, default=900)
@@ -76,10 +79,17 @@ def main(argv=None):
     if a.jobs < 1 or a.timeout <= 0:
         sys.stderr.write("bench_matrix: --jobs must be >= 1 and --timeout > 0\n")
         return 2
-    if not os.path.isfile(a.harness):
-        sys.stderr.write("bench_matrix: %s does not exist; build it or pass --harness\n"
-                         % a.harness)
+    arches = [x for x in a.arch.split(",") if x]
+    if not arches or any(x not in matrix.ARCHES for x in arches):
+        sys.stderr.write("bench_matrix: --arch wants some of %s\n" % ", ".join(matrix.ARCHES))
         return 2
+    harnesses = {x: a.harness if x == matrix.DEFAULT_ARCH else
+                 os.path.join(matrix.REPO, "build", matrix.ARCHES[x]["harness"]) for x in arches}
+    for x, h in harnesses.items():
+        if not os.path.isfile(h):
+            sys.stderr.write("bench_matrix: %s does not exist; build it (ninja cross) or pass "
+                             "--harness\n" % h)
+            return 2
     for v in a.vmlinuz:
         if not os.path.isfile(v):
             sys.stderr.write("bench_matrix: --vmlinuz %s: no such file\n" % v)
@@ -88,21 +98,12 @@ def main(argv=None):
              else ([] if a.vmlinuz else list(matrix.DEFAULT_KERNELS)))
     kernels = []
     if specs:
-        apt = matrix.Apt(a.cache_dir)
-        apt.setup()
-        try:
-            apt.update()
-        except matrix.FetchError as e:
-            matrix.progress(str(e))
-        for s in specs:
-            try:
-                kernels.append(matrix.fetch_kernel(apt, s, a.flavour))
-            except (matrix.FetchError, OSError) as e:
-                matrix.progress("%s: cannot fetch: %s" % (s, e))
+        kernels, _ = matrix.fetch_arch_kernels(arches, specs, a.cache_dir, a.flavour, harnesses)
     for v in a.vmlinuz:
         ver = matrix.bzimage_version(v)
-        kernels.append({"label": ver or os.path.basename(v), "version": ver,
-                        "vmlinuz": os.path.abspath(v)})
+        kernels.append({"label": matrix.arch_label(ver or os.path.basename(v), arches[0]),
+                        "version": ver, "vmlinuz": os.path.abspath(v), "arch": arches[0],
+                        "harness": harnesses[arches[0]]})
     matrix.unique_labels(kernels)
     if not kernels:
         sys.stderr.write("bench_matrix: no kernel to boot\n")
@@ -123,11 +124,13 @@ def main(argv=None):
         par, par_wall = run_all(kernels, a, a.jobs, tmp, "par")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%-14s %-30s %-6s %-10s %12s %12s %7s %8s" % (
-        "kernel", "kernel version", "accel", "state", "seq boot+s", "par boot+s", "cases", "cases s"))
+    print("%-16s %-8s %-26s %-6s %-10s %12s %12s %7s %8s" % (
+        "kernel", "arch", "kernel version", "accel", "state", "seq boot+s", "par boot+s", "cases",
+        "cases s"))
     for s, q in zip(seq, par):
-        print("%-14s %-30s %-6s %-10s %12.2f %12.2f %7d %8s" % (
-            s["label"], (s.get("summary") or {}).get("kernel") or s.get("booted_kernel") or "?",
+        print("%-16s %-8s %-26s %-6s %-10s %12.2f %12.2f %7d %8s" % (
+            s["label"], s.get("arch") or "amd64",
+            (s.get("summary") or {}).get("kernel") or s.get("booted_kernel") or "?",
             s.get("accel"), s["state"], s["seconds"], q["seconds"], len(s.get("cases") or {}),
             "%.2f" % s["cases_s"] if s.get("cases_s") is not None else "?"))
     print("matrix wall time, boots one at a time: %8.2f s" % seq_wall)

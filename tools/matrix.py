@@ -57,6 +57,54 @@ NO_VALID_UNTIL = {"sid", "experimental"}
 LISTS_MAX_AGE = 24 * 3600
 BUSYBOX = "/bin/busybox"
 QEMU = "qemu-system-x86_64"
+
+# One entry per architecture the matrix boots (--arch).  debarch: the Debian
+# architecture whose kernels and busybox-static come from the private apt
+# setup; flavour: the kernel flavour; harness: the static build in build/;
+# qemu and machine: the emulator; console: the kernel's console; out: the
+# guest device the harness's JSON goes to ("console" where the machine has
+# no second port the kernel drives without modules: the JSON then shares
+# the console with a kernel held to loglevel 1, between marker lines);
+# harness_args: more for the harness there (an emulated CPU is many times
+# slower: the watchdog's timeout, which decides only where /proc cannot or
+# after an alarm step, gets room so that a 20 ms alarm still comes first,
+# even when the emulated clock lags);
+# debug_exit: whether isa-debug-exit carries the status (else the EXIT
+# marker alone, and poweroff ends the guest); memory in MiB.
+# i386 is the 32-bit x86 build in the amd64 guests (the compat ABI).
+ARCHES = {
+    "amd64": {"cc": "gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-static",
+              "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
+              "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
+    "i386": {"cc": "i686-linux-gnu-gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-i386",
+             "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
+             "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
+    "arm64": {"cc": "aarch64-linux-gnu-gcc", "debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
+              "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
+              "console": "ttyAMA0", "out": "console", "debug_exit": False, "memory": 1024,
+              "harness_args": ["--timeout", "10000"],
+              "kvm": False},
+    "ppc64el": {"cc": "powerpc64le-linux-gnu-gcc", "debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
+                "qemu": "qemu-system-ppc64",
+                "machine": ["-M", "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
+                                  "cap-ccf-assist=off,cap-large-decr=off", "-cpu", "power9"],
+                "console": "hvc0", "out": "console", "debug_exit": False, "memory": 1024,
+                "harness_args": ["--timeout", "10000"],
+                "kvm": False},
+    "s390x": {"cc": "s390x-linux-gnu-gcc", "debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
+              "qemu": "qemu-system-s390x", "machine": ["-M", "s390-ccw-virtio", "-cpu", "max"],
+              "console": "ttysclp0", "out": "console", "debug_exit": False, "memory": 1024,
+              "harness_args": ["--timeout", "10000"],
+              "kvm": False},
+}
+DEFAULT_ARCH = "amd64"
+# Cases whose reproducers (`splicecheck repro`) are built with each
+# architecture's compiler and run in its guests after the suite: outcomes
+# that hold on every page size, word size and byte order, since the
+# reproducer carries the host's expected outcomes.
+REPRO_SAMPLE = ["vmsplice.gift.misaligned", "splice.p2p.slots-small-pipe",
+                "tee.flags.all-known", "compat.loff.past-4g-out"]
+REPRO_MARK = "@@SPLICECHECK-MATRIX REPRO "
 DEBUG_EXIT_PORT = 0xF4
 EXIT_MARK = "@@SPLICECHECK-MATRIX EXIT "
 BEGIN_MARK = "@@SPLICECHECK-MATRIX BEGIN"
@@ -214,6 +262,53 @@ class Apt:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class ArchApt(Apt):
+    """The same private apt setup for another Debian architecture (arm64,
+    ppc64el, s390x): its own lists, packages and kernels under
+    <cache>/arch-<debarch>/ (the layout tools/lava_jobs.py uses too)."""
+
+    def __init__(self, cache, debarch, suites=SUITES):
+        super().__init__(os.path.join(cache, "arch-" + debarch), suites)
+        self.debarch = debarch
+
+    def setup(self):
+        super().setup()
+        self._write(self.conf, apt_config_text(self.dir).replace(
+            '"amd64"', '"%s"' % self.debarch))
+
+
+def apt_for(cache, arch):
+    """The private apt setup for a Debian architecture."""
+    return Apt(cache) if arch == "amd64" else ArchApt(cache, arch)
+
+
+def fetch_busybox(apt, log=progress):
+    """/bin/busybox of the newest busybox-static the apt setup knows (for
+    its architecture), extracted once under its cache; the guest's shell."""
+    stanzas = [s for s in apt.show("busybox-static") if "Version" in s]
+    if not stanzas:
+        raise FetchError("no busybox-static in the package lists of %s" % apt.dir)
+    version = max((s["Version"] for s in stanzas), key=_vkey)
+    dest = os.path.join(os.path.dirname(apt.dir), "busybox", version.replace(":", "_"))
+    path = os.path.join(dest, "busybox")
+    if os.path.exists(path):
+        return path
+    deb, _ = apt.download("busybox-static", version)
+    tmp = dest + ".part"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    subprocess.run(["dpkg-deb", "-x", deb, tmp], check=True)
+    os.makedirs(dest, exist_ok=True)
+    found = [os.path.join(tmp, d, "busybox") for d in ("bin", "usr/bin")
+             if os.path.isfile(os.path.join(tmp, d, "busybox"))]
+    if not found:
+        raise FetchError("no busybox in %s" % deb)
+    os.replace(found[0], path)
+    shutil.rmtree(tmp, ignore_errors=True)
+    log("busybox-static %s for %s: %s" % (version, getattr(apt, "debarch", "amd64"), path))
+    return path
+
+
 def _deb_version(filename):
     # name_version_arch.deb, with ':' of an epoch written as %3a
     parts = filename[:-4].split("_")
@@ -315,7 +410,8 @@ def deb_members(path):
         return [m.name for m in tf.getmembers()]
 
 
-VMLINUZ_RE = re.compile(r"^\.?/?(boot/vmlinuz-[^/]+|usr/lib/modules/[^/]+/vmlinuz)$")
+# ppc64el's image is an ELF vmlinux, the others a compressed vmlinuz.
+VMLINUZ_RE = re.compile(r"^\.?/?(boot/vmlinu[zx]-[^/]+|usr/lib/modules/[^/]+/vmlinu[zx])$")
 
 
 def find_vmlinuz(members):
@@ -449,13 +545,21 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+OUT=/dev/ttyS1 DEBUG_EXIT=1
 . /matrix.conf
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-exec 3>/dev/ttyS1
+if [ "$OUT" = /dev/console ]; then
+  # the JSON shares the console: only emergencies from the kernel now
+  echo 1 > /proc/sys/kernel/printk
+  err=/tmp/harness.stderr
+else
+  stty -F "$OUT" raw -echo 2>/dev/null
+  err=/dev/console
+fi
+exec 3>"$OUT"
 echo "@@SPLICECHECK-MATRIX BEGIN $(uname -r)" >&3
 cd /tmp
 [ -x /hooks/pre ] && /hooks/pre >/dev/console 2>&1
-/splicecheck "$@" >&3 2>/dev/console
+/splicecheck "$@" >&3 2>"$err"
 rc=$?
 [ -x /hooks/post ] && /hooks/post >&3 2>/dev/console
 if [ -n "$BLESS" ]; then
@@ -463,9 +567,15 @@ if [ -n "$BLESS" ]; then
   cat "$BLESS" >&3 2>/dev/null
   echo "@@SPLICECHECK-MATRIX BLESS END" >&3
 fi
+for r in /repro/*; do
+  [ -x "$r" ] || continue
+  (cd /tmp && "$r" > /tmp/repro.out 2>&1)
+  echo "@@SPLICECHECK-MATRIX REPRO ${r##*/} $?" >&3
+done
 echo "@@SPLICECHECK-MATRIX EXIT $rc" >&3
 exec 3>&-
-printf "\\$(printf %03o $rc)" | /bin/debug-exit
+[ "$err" = /dev/console ] || sed 's/^/harness stderr: /' "$err" > /dev/console
+[ -z "$DEBUG_EXIT" ] || printf "\\$(printf %03o $rc)" | /bin/debug-exit
 poweroff -f
 """
 
@@ -501,9 +611,43 @@ class Cpio:
         return self.buf.getvalue()
 
 
-def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None):
+def build_repros(host_harness, cases, arch, outdir, log=progress):
+    """Each case's reproducer (`host_harness repro CASE`), compiled static
+    with the architecture's compiler into outdir: {case: path}.  A case or
+    compiler that is missing is left out, saying why."""
+    cc = ARCHES[arch]["cc"]
+    if not cases or not shutil.which(cc):
+        if cases:
+            log("%s: no %s; no reproducers in its guests" % (arch, cc))
+        return {}
+    os.makedirs(outdir, exist_ok=True)
+    out = {}
+    for case in cases:
+        src = os.path.join(outdir, case + ".c")
+        p = subprocess.run([host_harness, "repro", case], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        if p.returncode != 0:
+            log("%s: repro %s: %s" % (arch, case, p.stderr.strip()[-200:]))
+            continue
+        with open(src, "w") as f:
+            f.write(p.stdout)
+        exe = os.path.join(outdir, case)
+        c = subprocess.run([cc, "-O1", "-static", "-Wall", "-o", exe, src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+        if c.returncode != 0:
+            log("%s: reproducer %s does not build: %s" % (arch, case, c.stdout.strip()[-300:]))
+            continue
+        out[case] = exe
+    return out
+
+
+def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None, arch=DEFAULT_ARCH,
+                    repros=None):
     """harness: a path, or the program's bytes. gzip'd newc cpio: /init, /bin/busybox, /bin/debug-exit, /splicecheck,
-    /matrix.conf (the harness arguments). hooks: {"pre": script, "post": script},
+    /matrix.conf (the harness arguments), /profiles/*.json (the seccomp profiles),
+    /repro/CASE (repros: {case: compiled reproducer}, run after the harness).
+    hooks: {"pre": script, "post": script},
     run as /hooks/NAME before the harness (output to the console) and after it
     (output to the result channel, before the exit mark); tools/kernel_coverage.py
     resets and collects gcov data with them."""
@@ -520,10 +664,25 @@ def build_initramfs(harness, args, bless=False, busybox=BUSYBOX, hooks=None):
         with open(harness, "rb") as f:
             c.file("splicecheck", f.read(), 0o755)
     c.file("init", INIT_SCRIPT.encode(), 0o755)
-    conf = "set -- %s\nBLESS=%s\n" % (
+    spec = ARCHES[arch]
+    conf = "set -- %s\nBLESS=%s\nOUT=%s\nDEBUG_EXIT=%s\n" % (
         " ".join(shlex.quote(a) for a in args),
-        "/tmp/bless.expected" if bless else "")
+        "/tmp/bless.expected" if bless else "",
+        "/dev/console" if spec["out"] == "console" else spec["out"],
+        "1" if spec["debug_exit"] else "")
     c.file("matrix.conf", conf.encode(), 0o644)
+    c.dir("repro")
+    for name, path in sorted((repros or {}).items()):
+        with open(path, "rb") as f:
+            c.file("repro/" + name, f.read(), 0o755)
+    # the seccomp profiles, for --harness-arg=--seccomp=/profiles/NAME.json:
+    # the prediction checked on each architecture's kernel (AUDIT_ARCH_*)
+    c.dir("profiles")
+    pdir = os.path.join(REPO, "profiles")
+    for name in sorted(os.listdir(pdir)) if os.path.isdir(pdir) else []:
+        if name.endswith(".json"):
+            with open(os.path.join(pdir, name), "rb") as f:
+                c.file("profiles/" + name, f.read(), 0o644)
     c.file("etc/passwd", b"root:x:0:0:root:/tmp:/bin/sh\n")
     c.file("etc/group", b"root:x:0:\n")
     if hooks:
@@ -611,17 +770,28 @@ def kvm_works(kernel, cache, log=progress):
     return ok
 
 
-def qemu_command(vmlinuz, initrd, console_log, out_log, accel, memory=512, cpus=1):
-    cmd = [QEMU, "-accel", accel, "-m", str(memory), "-smp", str(cpus),
-           "-nographic", "-monitor", "none", "-no-reboot",
+def qemu_command(vmlinuz, initrd, console_log, out_log, accel, memory=None, cpus=1,
+                 arch=DEFAULT_ARCH):
+    spec = ARCHES[arch]
+    cmd = [spec["qemu"], "-accel", accel, "-m", str(memory or spec["memory"]),
+           "-smp", str(cpus), "-nographic", "-monitor", "none", "-no-reboot",
            "-kernel", vmlinuz, "-initrd", initrd,
-           "-append", "console=ttyS0 panic=-1 rdinit=/init loglevel=4 "
-                      "random.trust_cpu=on",
-           "-serial", "file:" + console_log, "-serial", "file:" + out_log,
-           "-device", "isa-debug-exit,iobase=0x%x,iosize=0x01" % DEBUG_EXIT_PORT,
-           "-net", "none"]
-    cmd += ["-cpu", "max"]
+           "-append", "console=%s panic=-1 rdinit=/init loglevel=4 "
+                      "random.trust_cpu=on" % spec["console"],
+           "-serial", "file:" + console_log]
+    if spec["out"] != "console":
+        cmd += ["-serial", "file:" + out_log]
+    if spec["debug_exit"]:
+        cmd += ["-device", "isa-debug-exit,iobase=0x%x,iosize=0x01" % DEBUG_EXIT_PORT]
+    cmd += ["-net", "none"] + spec["machine"]
     return cmd
+
+
+def console_output(console):
+    """The harness's lines where they share the console: from the BEGIN
+    marker on (the boot messages before it are not the harness's)."""
+    i = console.find(BEGIN_MARK)
+    return console[i:] if i >= 0 else ""
 
 
 PANIC_RE = re.compile(r"Kernel panic|end Kernel panic|BUG: unable to handle|"
@@ -662,7 +832,8 @@ def boot(kernel, initrd, workdir, timeout, accel, log=progress):
     out_log = os.path.join(workdir, "serial1.log")
     for p in (console_log, out_log):
         open(p, "w").close()
-    cmd = qemu_command(kernel["vmlinuz"], initrd, console_log, out_log, accel)
+    arch = kernel.get("arch", DEFAULT_ARCH)
+    cmd = qemu_command(kernel["vmlinuz"], initrd, console_log, out_log, accel, arch=arch)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -677,7 +848,8 @@ def boot(kernel, initrd, workdir, timeout, accel, log=progress):
         except subprocess.TimeoutExpired:
             pass
         elapsed = time.monotonic() - start
-        n = _count_cases(out_log) if int(elapsed) % 5 == 0 else last_count
+        n = (_count_cases(out_log if ARCHES[arch]["out"] != "console" else console_log)
+             if int(elapsed) % 5 == 0 else last_count)
         if n != last_count and n > 0:
             log("%s: %d cases done (%.0fs)" % (label, n, elapsed))
             last_count = n
@@ -690,7 +862,7 @@ def boot(kernel, initrd, workdir, timeout, accel, log=progress):
     qemu_out = b"".join(qemu_chunks)
     seconds = time.monotonic() - start
     console = _read(console_log)
-    output = _read(out_log)
+    output = _read(out_log) if ARCHES[arch]["out"] != "console" else console_output(console)
     state, rc = classify(None if timed_out else proc.returncode, timed_out, console, output)
     qemu_text = qemu_out.decode("utf-8", "replace")
     reason = None
@@ -752,9 +924,14 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
     does not bring the harness to its end), parse the output."""
     os.makedirs(workdir, exist_ok=True)
     initrd = os.path.join(workdir, "initramfs.gz")
+    arch = kernel.get("arch", DEFAULT_ARCH)
     with open(initrd, "wb") as f:
-        f.write(build_initramfs(harness, args, bless=bless, hooks=hooks))
-    if accel_pref == "auto":
+        f.write(build_initramfs(harness, list(args) + ARCHES[arch].get("harness_args", []),
+                                bless=bless, hooks=hooks, repros=kernel.get("repros"),
+                                busybox=kernel.get("busybox") or BUSYBOX, arch=arch))
+    if not ARCHES[arch]["kvm"]:
+        accels = ["tcg"]  # another architecture: emulated
+    elif accel_pref == "auto":
         accels = ["kvm", "tcg"] if kvm_works(kernel, cache, log) else ["tcg"]
     else:
         accels = [accel_pref]
@@ -770,6 +947,7 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
     os.unlink(initrd)
     parsed = matrix_report.parse_output(res["output"])
     res.update(parsed)
+    res["arch"] = arch
     if not res.get("version") and parsed.get("summary"):
         res["version"] = parsed["summary"].get("kernel")
     for name, text in (("console.log", res.pop("console")),
@@ -813,7 +991,14 @@ def parse_args(argv):
                         "none when --vmlinuz is given)" % ",".join(DEFAULT_KERNELS))
     p.add_argument("--vmlinuz", metavar="PATH", action="append", default=[],
                    help="boot this kernel image too (repeatable)")
+    p.add_argument("--arch", metavar="LIST", default=DEFAULT_ARCH,
+                   help="comma-separated architectures to boot: %s (default %%(default)s; "
+                        "i386 is the 32-bit x86 build in the amd64 guests; the others "
+                        "are emulated by qemu TCG and need `ninja cross`)" % ", ".join(ARCHES))
     p.add_argument("--cases-filter", metavar="GLOB", help="only cases matching GLOB")
+    p.add_argument("--repro", metavar="LIST", default=",".join(REPRO_SAMPLE),
+                   help="cases whose reproducers are built for each architecture and run in "
+                        "its guests after the suite ('none': no reproducers; default %(default)s)")
     p.add_argument("--jobs", type=int, metavar="N", default=os.cpu_count() or 1,
                    help="boots in parallel (default: core count, %(default)s)")
     p.add_argument("--timeout", type=float, metavar="S", default=900,
@@ -853,6 +1038,10 @@ def parse_args(argv):
         raise UsageError(None) if e.code else e
     if a.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    a.arch = [x.strip() for x in a.arch.split(",") if x.strip()]
+    bad = [x for x in a.arch if x not in ARCHES]
+    if bad or not a.arch:
+        raise UsageError("--arch wants some of %s (got %s)" % (", ".join(ARCHES), ",".join(bad) or "none"))
     if a.timeout <= 0:
         raise UsageError("--timeout must be positive")
     if a.kernels is not None:
@@ -869,6 +1058,59 @@ def parse_args(argv):
     if a.cases_filter is not None and not a.cases_filter:
         raise UsageError("--cases-filter needs a glob")
     return a
+
+
+def fetch_arch_kernels(arches, specs, cache_dir, flavour=DEFAULT_FLAVOUR, harnesses=None,
+                       refresh=False, log=progress):
+    """Each Debian kernel series in specs for each architecture in arches,
+    from that architecture's private apt setup, with its busybox-static.
+    Returns (kernels, failures): kernel dicts (fetch_kernel's, plus label,
+    arch, busybox, harness) in arch-then-series order, and a result dict
+    ("not fetched", with the reason) for each that could not be had.
+    amd64 and i386 share the amd64 kernels."""
+    harnesses = harnesses or {}
+    kernels, results = [], []
+    fetched = {}  # (debarch, flavour, spec) -> kernel
+    for x in arches:
+        spec_x = ARCHES[x]
+        flav = flavour if spec_x["debarch"] == "amd64" else spec_x["flavour"]
+        apt = apt_for(cache_dir, spec_x["debarch"])
+        apt.setup()
+        try:
+            apt.update(force=refresh)
+        except FetchError as e:
+            log(str(e))
+        busybox = BUSYBOX
+        if spec_x["debarch"] != "amd64":
+            try:
+                busybox = fetch_busybox(apt, log)
+            except (FetchError, OSError, subprocess.CalledProcessError) as e:
+                log("%s: no busybox-static: %s" % (x, e))
+                for spec in specs:
+                    results.append({"label": arch_label(spec, x), "arch": x, "version": None,
+                                    "state": "not fetched", "reason": "no busybox-static: %s"
+                                    % str(e).strip().splitlines()[0], "seconds": None})
+                continue
+        for spec in specs:
+            key = (spec_x["debarch"], flav, spec)
+            try:
+                if key not in fetched:
+                    fetched[key] = fetch_kernel(apt, spec, flav, log)
+                kernels.append(dict(fetched[key], label=arch_label(spec, x), arch=x,
+                                    busybox=busybox, harness=harnesses.get(x)))
+            except (FetchError, OSError, subprocess.CalledProcessError) as e:
+                log("%s: cannot fetch: %s" % (arch_label(spec, x), e))
+                results.append({"label": arch_label(spec, x), "arch": x, "version": None,
+                                "state": "not fetched",
+                                "reason": str(e).strip().splitlines()[0] if str(e) else "",
+                                "seconds": None})
+    return kernels, results
+
+
+def arch_label(spec, arch):
+    """A column's name: the kernel for amd64 ("6.1"), arch-kernel for the
+    others ("arm64-6.1", "i386-6.1": the 32-bit build in the amd64 guest)."""
+    return spec if arch == DEFAULT_ARCH else "%s-%s" % (arch, spec)
 
 
 def unique_labels(kernels):
@@ -888,43 +1130,46 @@ def main(argv=None):
         if e.args and e.args[0]:
             sys.stderr.write("ci/kernel-matrix: %s\n" % e.args[0])
         return 2
-    missing = [t for t in ("qemu-system-x86_64", "apt-get", "dpkg-deb")
+    harnesses = {x: a.harness if x == DEFAULT_ARCH else
+                 os.path.join(REPO, "build", ARCHES[x]["harness"]) for x in a.arch}
+    missing = [t for t in sorted({ARCHES[x]["qemu"] for x in a.arch}) + ["apt-get", "dpkg-deb"]
                if shutil.which(t) is None]
-    if not os.path.exists(BUSYBOX):
+    if any(ARCHES[x]["debarch"] == "amd64" for x in a.arch) and not os.path.exists(BUSYBOX):
         missing.append("busybox (busybox-static)")
     if missing:
         sys.stderr.write("ci/kernel-matrix: missing %s; install: apt-get install -y "
-                         "qemu-system-x86 busybox-static\n" % ", ".join(missing))
+                         "qemu-system-x86 busybox-static (other architectures: "
+                         "ci/install-deps --cross)\n" % ", ".join(missing))
         return 2
-    if not os.path.isfile(a.harness):
-        sys.stderr.write("ci/kernel-matrix: %s does not exist; build it first "
-                         "(ninja build/splicecheck-static)\n" % a.harness)
-        return 2
+    for x in a.arch:
+        if not os.path.isfile(harnesses[x]):
+            sys.stderr.write("ci/kernel-matrix: %s does not exist; build it first "
+                             "(ninja %s)\n" % (harnesses[x], os.path.relpath(harnesses[x], REPO)))
+            return 2
     if a.kernel_facts is None:
-        a.kernel_facts = harness_supports(a.harness, "--kernel-facts")
+        probe = a.harness if os.path.isfile(a.harness) else a.host_harness
+        a.kernel_facts = harness_supports(probe, "--kernel-facts")
     started = time.monotonic()
     os.makedirs(a.report_dir, exist_ok=True)
     kernels, results = [], []
     if a.kernels:
-        apt = Apt(a.cache_dir)
-        apt.setup()
-        try:
-            apt.update(force=a.refresh)
-        except FetchError as e:
-            progress(str(e))
-        for spec in a.kernels:
-            try:
-                kernels.append(fetch_kernel(apt, spec, a.flavour))
-            except (FetchError, OSError, subprocess.CalledProcessError) as e:
-                progress("%s: cannot fetch: %s" % (spec, e))
-                results.append({"label": spec, "version": None, "state": "not fetched",
-                                "reason": str(e).strip().splitlines()[0] if str(e) else "",
-                                "seconds": None})
+        got, failed = fetch_arch_kernels(a.arch, a.kernels, a.cache_dir, a.flavour, harnesses,
+                                         refresh=a.refresh)
+        kernels += got
+        results += failed
     for v in a.vmlinuz:
+        # a local image is for the first architecture named
         ver = bzimage_version(v)
-        kernels.append({"label": ver or os.path.basename(v), "version": ver,
-                        "vmlinuz": os.path.abspath(v), "package": None})
+        kernels.append({"label": arch_label(ver or os.path.basename(v), a.arch[0]), "version": ver,
+                        "vmlinuz": os.path.abspath(v), "package": None, "arch": a.arch[0],
+                        "harness": harnesses[a.arch[0]]})
     unique_labels(kernels)
+    repro_cases = [] if a.repro == "none" else [c for c in a.repro.split(",") if c]
+    gen = a.host_harness if os.path.isfile(a.host_harness) else a.harness
+    built = {x: build_repros(gen, repro_cases, x, os.path.join(a.report_dir, "repro", x))
+             for x in sorted({k.get("arch", DEFAULT_ARCH) for k in kernels})}
+    for k in kernels:
+        k["repros"] = built.get(k.get("arch", DEFAULT_ARCH))
 
     host = None
     if a.host_harness != "none":
@@ -938,7 +1183,7 @@ def main(argv=None):
     args = harness_args(a.cases_filter, "/tmp/bless.expected" if a.bless_dir else None,
                         a.kernel_facts, a.harness_arg)
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = [ex.submit(run_kernel, k, a.harness, args,
+        futs = [ex.submit(run_kernel, k, k.get("harness") or a.harness, args,
                           os.path.join(a.report_dir, "kernels", k["label"]),
                           a.timeout, a.accel, bool(a.bless_dir), a.cache_dir)
                 for k in kernels]
@@ -947,7 +1192,7 @@ def main(argv=None):
                 r = f.result()
             except Exception as e:  # a broken boot must not stop the others
                 r = {"label": k["label"], "version": k.get("version"),
-                     "state": "error", "reason": repr(e), "seconds": None}
+                     "state": "error", "reason": repr(e), "seconds": None, "arch": k.get("arch")}
             r["package"] = k.get("package")
             r["debversion"] = k.get("debversion")
             results.append(r)

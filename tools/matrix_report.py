@@ -23,6 +23,7 @@ import sys
 
 BEGIN_MARK = "@@SPLICECHECK-MATRIX BEGIN"
 EXIT_MARK = "@@SPLICECHECK-MATRIX EXIT "
+REPRO_MARK = "@@SPLICECHECK-MATRIX REPRO "
 BLESS_BEGIN = "@@SPLICECHECK-MATRIX BLESS BEGIN"
 BLESS_END = "@@SPLICECHECK-MATRIX BLESS END"
 
@@ -33,7 +34,7 @@ def parse_output(text):
     Returns {"cases": {name: {...,"steps": [...]}}, "order": [names],
     "summary": dict or None, "facts": [other JSON objects], "noise": [lines
     that were not JSON], "bless": text or None, "booted_kernel": str}."""
-    cases, order, facts, noise = {}, [], [], []
+    cases, order, facts, noise, repro = {}, [], [], [], {}
     summary, bless, in_bless, booted = None, None, False, None
     bless_lines = []
     for raw in text.splitlines():
@@ -50,6 +51,12 @@ def parse_output(text):
             continue
         if line.startswith(BEGIN_MARK):
             booted = line[len(BEGIN_MARK):].strip() or None
+            continue
+        if line.startswith(REPRO_MARK):
+            # a reproducer run in the guest: "NAME EXIT-STATUS"
+            parts = line[len(REPRO_MARK):].split()
+            if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+                repro[parts[0]] = int(parts[1])
             continue
         if line.startswith(EXIT_MARK) or not line.strip():
             continue
@@ -97,7 +104,17 @@ def parse_output(text):
             c["status"] = "incomplete"
             c["outcomes"] = [s.get("outcome", "?") for s in c["steps"]]
     return {"cases": cases, "order": order, "summary": summary, "facts": facts,
-            "noise": noise, "bless": bless, "booted_kernel": booted}
+            "noise": noise, "bless": bless, "booted_kernel": booted, "repro": repro}
+
+
+def repro_text(r):
+    """The guest's reproducers: "2/2 agree", or which differed (exit 1) or
+    could not run; "" when none ran."""
+    rp = r.get("repro") or {}
+    if not rp:
+        return ""
+    bad = ["%s (exit %d)" % (n, rc) for n, rc in sorted(rp.items()) if rc != 0]
+    return "%d/%d agree%s" % (len(rp) - len(bad), len(rp), "; " + ", ".join(bad) if bad else "")
 
 
 def outcome_text(case):
@@ -185,10 +202,21 @@ def summary_rows(matrix):
             "passed": n("passed", "pass"), "failed": n("failed", "fail"),
             "skipped": n("skipped", "skip"), "broken": n("broken", "broken"),
             "exit": r.get("harness_exit"), "reason": r.get("reason"),
-            "package": r.get("package"),
+            "package": r.get("package"), "platform": platform_text(r),
         })
         del count
     return out
+
+
+def platform_text(r):
+    """What the harness ran as there: "aarch64, 4 KiB, 64-bit" from its
+    summary (arch, page_size, abi), else the --arch it was booted for."""
+    s = r.get("summary") or {}
+    if s.get("arch"):
+        page = s.get("page_size")
+        ptext = ("%d KiB" % (page // 1024)) if isinstance(page, int) and page % 1024 == 0 else _fmt(page)
+        return "%s, %s, %s-bit" % (s["arch"], ptext, _fmt(s.get("abi")))
+    return r.get("arch") or ""
 
 
 def _fmt(v):
@@ -219,14 +247,14 @@ def cell_text(c, missing_ok):
 def markdown(matrix, only_differences=False):
     cols = columns(matrix)
     L = ["# splicecheck kernel matrix", ""]
-    L.append("| column | kernel | state | seconds | passed | failed | skipped | broken |")
-    L.append("|---|---|---|---:|---:|---:|---:|---:|")
+    L.append("| column | kernel | arch, page, word | state | seconds | passed | failed | skipped | broken |")
+    L.append("|---|---|---|---|---:|---:|---:|---:|---:|")
     for s in summary_rows(matrix):
         state = s["state"] + (" (%s)" % s["accel"] if s.get("accel") else "")
         if s.get("reason"):
             state += ": " + s["reason"]
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % tuple(_md_cell(_fmt(x)) for x in (
-            s["title"], s["kernel"], state, s["seconds"], s["passed"], s["failed"],
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % tuple(_md_cell(_fmt(x)) for x in (
+            s["title"], s["kernel"], s["platform"], state, s["seconds"], s["passed"], s["failed"],
             s["skipped"], s["broken"])))
     if matrix.get("wall_seconds") is not None:
         L += ["", "Wall time %.1f s with %s parallel boot(s)." % (
@@ -234,6 +262,10 @@ def markdown(matrix, only_differences=False):
     if matrix.get("measurements"):
         L += ["", "Measured on our own kernels (docs/kernel-coverage.md, docs/mutants.md):", ""]
         L += ["- " + m for m in matrix["measurements"]]
+    rp = [(column_title(r), repro_text(r)) for r in matrix.get("kernels") or [] if repro_text(r)]
+    if rp:
+        L += ["", "Reproducers (`splicecheck repro`, built for each column's architecture, "
+                  "run in its guest): " + "; ".join("%s %s" % x for x in rp) + "."]
     rs = rows(matrix)
     ndiff = sum(1 for r in rs if r[2])
     nfail = sum(1 for r in rs if r[3])
@@ -323,7 +355,8 @@ def html(matrix):
         secs = "%.1f s" % s["seconds"] if isinstance(s["seconds"], (int, float)) else ""
         out.append("<div class='%s'><h2>%s</h2><div class=muted>%s</div>"
                    "<div><span class=st>%s</span> %s %s</div>" % (
-                       klass, _e(s["title"]), _e(s["kernel"] or s.get("package") or ""),
+                       klass, _e(s["title"]), _e(" · ".join(x for x in (
+                           s["kernel"] or s.get("package") or "", s["platform"]) if x)),
                        _e(s["state"]), _e(secs),
                        "<span class=muted>%s</span>" % _e(s["accel"]) if s.get("accel") else ""))
         if s.get("reason"):
