@@ -624,8 +624,12 @@ def build_repros(host_harness, cases, arch, outdir, log=progress):
     out = {}
     for case in cases:
         src = os.path.join(outdir, case + ".c")
-        p = subprocess.run([host_harness, "repro", case], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, universal_newlines=True)
+        try:
+            p = subprocess.run([host_harness, "repro", case], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            log("%s: repro %s: %s took more than 60 s" % (arch, case, host_harness))
+            continue
         if p.returncode != 0:
             log("%s: repro %s: %s" % (arch, case, p.stderr.strip()[-200:]))
             continue
@@ -1168,7 +1172,14 @@ def main(argv=None):
                         "harness": harnesses[a.arch[0]]})
     unique_labels(kernels)
     repro_cases = [] if a.repro == "none" else [c for c in a.repro.split(",") if c]
-    gen = a.host_harness if os.path.isfile(a.host_harness) else a.harness
+    # reproducers are written by a harness that runs here: the host's, or
+    # this checkout's build; never the guest's, which may be another
+    # architecture's binary or a test's stand-in that must only run in a guest
+    gen = next((h for h in (a.host_harness, os.path.join(REPO, "build", "splicecheck-static"),
+                            os.path.join(REPO, "build", "splicecheck"))
+                if h != "none" and os.path.isfile(h) and h != a.harness), None)
+    if gen is None:
+        repro_cases = []
     built = {x: build_repros(gen, repro_cases, x, os.path.join(a.report_dir, "repro", x))
              for x in sorted({k.get("arch", DEFAULT_ARCH) for k in kernels})}
     for k in kernels:
