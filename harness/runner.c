@@ -50,6 +50,7 @@ struct slot {
 	int fd;
 	int order_pos; /* index into order[] */
 	int in_step;   /* -1: not inside a step */
+	int actor_step[MAX_ACTORS + 1]; /* the step each actor is inside, or -1 */
 	int step_nr;
 	int may_wake; /* enum rec_watch */
 	bool watchdog_sent, kill_sent;
@@ -176,8 +177,11 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 			res->overlay[rec->step] = rec->overlay;
 			res->overlaid[rec->step] = 1;
 		}
-		if (rec->actor) /* the main actor's join watches an actor's steps */
+		if (rec->actor) { /* the main actor's join watches an actor's steps */
+			if (rec->actor <= MAX_ACTORS)
+				sl->actor_step[rec->actor] = rec->step;
 			break;
+		}
 		sl->in_step = rec->step;
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
@@ -190,8 +194,11 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 			if (rec->step + 1 > res->nout)
 				res->nout = rec->step + 1;
 		}
-		if (rec->actor)
+		if (rec->actor) {
+			if (rec->actor <= MAX_ACTORS && sl->actor_step[rec->actor] == rec->step)
+				sl->actor_step[rec->actor] = -1;
 			break;
+		}
 		sl->in_step = -1;
 		sl->phase_start = now_ns();
 		break;
@@ -237,6 +244,27 @@ static void remove_case_dirs(struct run *r, struct slot *sl, const struct tcase 
 	}
 }
 
+/* The step a signal that ended the case's process belongs to.  An actor's
+ * step and the main actor's can be in flight together; a process-wide kill
+ * by the seccomp profile (SCMP_ACT_KILL_PROCESS) belongs to the one whose
+ * call the profile kills, which the step's overlay says.  Otherwise the
+ * main actor's step, or -1 between steps. */
+static bool overlay_kills(const struct case_result *res, int step, int sig)
+{
+	return step >= 0 && res->overlaid[step] && res->overlay[step].kind == OC_KILLED &&
+	       res->overlay[step].killsig == sig;
+}
+
+static int killed_step(const struct slot *sl, const struct case_result *res, int sig)
+{
+	if (overlay_kills(res, sl->in_step, sig))
+		return sl->in_step;
+	for (int a = 1; a <= MAX_ACTORS; a++)
+		if (overlay_kills(res, sl->actor_step[a], sig))
+			return sl->actor_step[a];
+	return sl->in_step;
+}
+
 static void finish_slot(struct run *r, struct slot *sl)
 {
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
@@ -252,9 +280,10 @@ static void finish_slot(struct run *r, struct slot *sl)
 	res->ms = (double)(now_ns() - sl->started) / 1e6;
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
-		if (sl->in_step >= 0) {
-			res->out[sl->in_step] = (struct outcome){.kind = OC_KILLED, .killsig = sig};
-			res->nout = sl->in_step + 1;
+		int killed = killed_step(sl, res, sig);
+		if (killed >= 0) {
+			res->out[killed] = (struct outcome){.kind = OC_KILLED, .killsig = sig};
+			res->nout = killed + 1;
 			if (sl->kill_sent)
 				set_reason(res, ST_PASS, "step %d did not return after the watchdog signal; killed",
 					   sl->in_step + 1);
@@ -311,6 +340,8 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 		return STARTED;
 	}
 	*sl = (struct slot){.order_pos = pos, .in_step = -1};
+	for (int a = 0; a <= MAX_ACTORS; a++)
+		sl->actor_step[a] = -1;
 	if (c->needs_scratch) {
 		snprintf(sl->scratch, sizeof sl->scratch, "%s/%d", r->root, pos);
 		if (mkdir(sl->scratch, 0700) < 0) {
