@@ -89,50 +89,7 @@ static long long exec_fsize_limit(struct runctx *rc, const struct step *s, const
 static long long exec_fork_vmsplice(struct runctx *rc, const struct step *s, const unsigned long long *raw)
 {
 	(void)s;
-	struct iovec iov = {.iov_base = (void *)(uintptr_t)raw[1], .iov_len = (size_t)raw[2]};
-	int p[2];
-	if (pipe(p) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		long r = syscall(SYS_vmsplice, (int)raw[0], &iov, 1UL, 0U);
-		long out[2] = {r, r < 0 ? errno : 0};
-		ssize_t w = write(p[1], out, sizeof out);
-		_exit(w == sizeof out ? 0 : 1);
-	}
-	close(p[1]);
-	/* this step watches the child itself, as a join watches an actor (no
-	 * timer that a loaded machine outruns): a child asleep in its vmsplice
-	 * is killed, and the step's result is then EIO */
-	unsigned long long since = rt_now_ns();
-	for (;;) {
-		struct pollfd pf = {.fd = p[0], .events = POLLIN};
-		int r = poll(&pf, 1, 1);
-		if (r > 0)
-			break;
-		bool use_proc = rc->watch && rc->watch->use_proc;
-		int asleep = use_proc ? task_sleeps_in(pid, pid, SYS_vmsplice) : -1;
-		unsigned limit = rc->watch ? rc->watch->timeout_ms : 250;
-		if (asleep == 1 || (asleep < 0 && (rt_now_ns() - since) / 1000000u >= limit) ||
-		    (r < 0 && sigrec_watchdog_fired())) {
-			kill(pid, SIGKILL);
-			break;
-		}
-	}
-	long out[2] = {-1, EIO};
-	ssize_t n;
-	while ((n = read(p[0], out, sizeof out)) < 0 && errno == EINTR)
-		;
-	close(p[0]);
-	waitpid(pid, NULL, 0);
-	if (n != sizeof out) {
-		errno = EIO;
-		return -1;
-	}
-	errno = (int)out[1];
-	return out[0];
+	return rt_forkvmsplice((int)raw[0], (void *)(uintptr_t)raw[1], (size_t)raw[2], rc->watch);
 }
 
 /* The case's process sends itself a signal: how a case tests that the
@@ -290,7 +247,7 @@ static const struct call calls[] = {
 	 "forkvmsplice FD BUFFER LEN: a forked child vmsplices [BUFFER:LEN] into FD and exits; its result "
 	 "(EIO if a signal killed it)",
 	 exec_fork_vmsplice, fork_vmsplice_as_seen,
-	 {"rt_forkvmsplice($0, $1, $2)", {"int", NULL, "size_t"}}},
+	 {"rt_forkvmsplice($0, $1, $2, NULL)", {"int", NULL, "size_t"}}},
 	{"peek", "peek", -1, 2, {{A_PTR, "addr", 0, NULL, NULL}, {A_RDBUF, "count", 0, NULL, NULL}}, 0,
 	 "peek BUFFER[+N] COUNT: the bytes in user memory, as the outcome's data", exec_peek, NULL,
 	 {"rt_peek($0, $1, $2)", {NULL, NULL, "size_t"}}},

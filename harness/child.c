@@ -227,14 +227,7 @@ void child_prepare(void)
 	sigrec_init();
 	/* the report is the harness's stdout: a case writing to fd 1 or 2
 	 * (or flooding it) must not reach it */
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
+	rt_stdio_to_null();
 	/* a crashing case leaves no core file behind, in its scratch or elsewhere */
 	struct rlimit no_core = {0, 0};
 	setrlimit(RLIMIT_CORE, &no_core);

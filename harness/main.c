@@ -561,15 +561,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < s.n; i++)
 		if (selected(&o, &s.cases[i]))
 			order[n++] = i;
-	if (n == 0 && nothing_selected(&o)) {
-		xfree(order);
-		expect_free(&exp);
-		suite_free(&s);
-		srcfiles_free(files, nfiles);
-		sc_profile_free(profile);
-		return EXIT_BAD_INPUT;
-	}
-	if (profile && !o.expect_seccomp && !sc_needs_report(profile, o.seccomp_start, profile_path, &s, order, n, stderr)) {
+	/* nothing selected, or a profile under which nothing can run */
+	if ((n == 0 && nothing_selected(&o)) ||
+	    (profile && !o.expect_seccomp && !sc_needs_report(profile, o.seccomp_start, profile_path, &s, order, n, stderr))) {
 		xfree(order);
 		expect_free(&exp);
 		suite_free(&s);

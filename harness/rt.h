@@ -51,6 +51,27 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Calls of the fd matrix's kinds that an older C library does not name;
+ * their numbers are the same on every architecture (5.1 and later). */
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fspick
+#define SYS_fspick 433
+#endif
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+
 /* The running kernel's page size (sysconf), and the largest Linux uses. */
 unsigned long rt_page_size(void);
 #define RT_PAGE_MAX (64 * 1024)
@@ -130,7 +151,10 @@ long long rt_fsize(int fd);
 long long rt_fill(int fd);
 long long rt_nonblock(int fd, int on);
 long long rt_fsizelimit(unsigned long long bytes);
-long long rt_forkvmsplice(int fd, void *addr, size_t len);
+struct actor_watch;
+/* w: how the step watches its child (NULL: from /proc, 250 ms where /proc
+ * cannot tell). */
+long long rt_forkvmsplice(int fd, void *addr, size_t len, const struct actor_watch *w);
 long long rt_peek(const void *addr, void *buf, size_t len);
 long long rt_poke(void *addr, const void *data, size_t len);
 long long rt_alarm(unsigned long long ms);
@@ -176,6 +200,9 @@ void rt_need(int err);
 /* Around each step's call: the outcome goes to the watchdog process. */
 void rt_step_begin(int step);
 void rt_step_end(int step, long long r, int err, int no_outcome, const unsigned char *data);
+/* fds 0-2 onto /dev/null: a case writing to them (or flooding them)
+ * cannot reach the report. */
+void rt_stdio_to_null(void);
 /* Fresh memory for a read's data. */
 unsigned char *rt_rdbuf(size_t len);
 /* Actors in a reproducer (actor_rt.c does the work): an actor's step

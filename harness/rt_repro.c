@@ -198,14 +198,7 @@ static void rt_case_child(const struct rt_case *c, int fd, const char *scratch)
 	rt_msg_fd = fd;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigrec_init();
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
+	rt_stdio_to_null();
 	if (chdir(scratch) < 0) {
 		rt_failed = "chdir to the scratch directory";
 		rt_need(errno);

@@ -3,6 +3,8 @@
  * Each returns the step's value, or -1 with errno set.  Part of the
  * runtime: see rt.h for the rules. */
 #include "rt.h"
+#include "actor_rt.h"
+#include "sigrec.h"
 
 long long rt_fionread(int fd)
 {
@@ -58,7 +60,7 @@ long long rt_fsizelimit(unsigned long long bytes)
 /* CVE-2020-29374: a child process vmsplices memory it shares copy-on-write
  * with this one, then exits; the result is the child's vmsplice result
  * (EIO when the child died without telling it). */
-long long rt_forkvmsplice(int fd, void *addr, size_t len)
+long long rt_forkvmsplice(int fd, void *addr, size_t len, const struct actor_watch *w)
 {
 	struct iovec iov = {.iov_base = addr, .iov_len = len};
 	int p[2];
@@ -70,12 +72,32 @@ long long rt_forkvmsplice(int fd, void *addr, size_t len)
 	if (pid == 0) {
 		long r = syscall(SYS_vmsplice, fd, &iov, 1UL, 0U);
 		long out[2] = {r, r < 0 ? errno : 0};
-		ssize_t w = write(p[1], out, sizeof out);
-		_exit(w == sizeof out ? 0 : 1);
+		ssize_t w2 = write(p[1], out, sizeof out);
+		_exit(w2 == sizeof out ? 0 : 1);
 	}
 	close(p[1]);
+	/* this step watches the child itself, as a join watches an actor (no
+	 * timer that a loaded machine outruns): a child asleep in its vmsplice
+	 * is killed, and the step's result is then EIO */
+	bool use_proc = !w || w->use_proc;
+	unsigned limit = w ? w->timeout_ms : 250;
+	unsigned long long since = rt_now_ns();
+	for (;;) {
+		struct pollfd pf = {.fd = p[0], .events = POLLIN};
+		int r = poll(&pf, 1, 1);
+		if (r > 0)
+			break;
+		int asleep = use_proc ? task_sleeps_in(pid, pid, SYS_vmsplice) : -1;
+		if (asleep == 1 || (asleep < 0 && (rt_now_ns() - since) / 1000000u >= limit) ||
+		    (r < 0 && sigrec_watchdog_fired())) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
 	long out[2] = {-1, EIO};
-	ssize_t n = read(p[0], out, sizeof out);
+	ssize_t n;
+	while ((n = read(p[0], out, sizeof out)) < 0 && errno == EINTR)
+		;
 	close(p[0]);
 	waitpid(pid, NULL, 0);
 	if (n != sizeof out) {
@@ -106,4 +128,16 @@ long long rt_alarm(unsigned long long ms)
 {
 	struct itimerval it = {.it_value = {.tv_sec = (long)(ms / 1000), .tv_usec = (long)(ms % 1000) * 1000}};
 	return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void rt_stdio_to_null(void)
+{
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
 }

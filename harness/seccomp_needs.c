@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include "kinds.h"
+#include "rt.h"
 
 struct need {
 	long nr;
@@ -43,26 +44,6 @@ struct need {
 #endif
 /* one more level, so the name above is expanded before N pastes it */
 #define NX(call, why) N(call, why)
-/* Calls of the fd matrix's kinds (rt_fdkinds.c) an older C library may not
- * name: their numbers are the same on every architecture. */
-#ifndef SYS_io_uring_setup
-#define SYS_io_uring_setup 425
-#endif
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_fsopen
-#define SYS_fsopen 430
-#endif
-#ifndef SYS_fspick
-#define SYS_fspick 433
-#endif
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#endif
-#ifndef SYS_memfd_secret
-#define SYS_memfd_secret 447
-#endif
 
 /* Denied, the process dies before main (found by denying each call of a
  * static and a dynamic build's start-up under bwrap --seccomp). */
