@@ -127,7 +127,9 @@ def fixed_by_newer(host, runs, out):
         return
     d_old = {c: rows for c, _, rows in compare(host, runs[old], old)[0]}
     d_new = {c for c, _, _ in compare(host, runs[new], new)[0]}
-    fixed = [c for c in d_old if c not in d_new]
+    # a case the newer release could not run (a fixture it lacks) fixed nothing
+    ran_new = {c for c, sc in runs[new].cases.items() if sc["status"] in ("pass", "fail")}
+    fixed = [c for c in d_old if c in ran_new and c not in d_new]
     out.write(f"## Fixed in {new}\n\n{len(fixed)} of the {len(d_old)} cases where {old} "
               f"differs from Linux behave as on Linux under {new}"
               f"{'' if fixed else '.'}{':' if fixed else ''}\n\n")
