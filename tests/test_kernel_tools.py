@@ -433,3 +433,64 @@ def test_verdict_of_a_run_limited_to_some_cases():
     assert km.verdict(base, again, ["b"])[:2] == ("killed", ["b"])
     again["cases"]["b"]["status"] = "pass"
     assert km.verdict(base, again, ["b"])[0] == "survived"
+
+
+def test_confirm_keeps_only_the_cases_that_fail_twice():
+    second = {"state": "ok", "cases": {"a": {"status": "fail"}, "b": {"status": "pass"}}}
+    assert km.confirm(["a", "b"], second) == (["a"], ["b"])
+    # a case the second boot did not get to counts (the mutant stopped it)
+    assert km.confirm(["a", "c"], second) == (["a", "c"], [])
+    assert km.confirm(["a", "b"], {"state": "hung"}) == (["a", "b"], [])
+
+
+def _fake_run(tmp_path, monkeypatch, outcomes, argv, suite=b"one suite"):
+    """km.main with the build, the tree and the boots faked: outcomes maps a
+    boot label (the mutant's name, or the version for the baseline) to the
+    statuses it reports; a second boot of a mutant (its confirm run) gets
+    the statuses under NAME+'/confirm'. Returns (rc, results, boots)."""
+    harness = tmp_path / "harness"
+    harness.write_bytes(suite)
+    mdir = tmp_path / "mutants"
+    mdir.mkdir(exist_ok=True)
+    for n in ("01-a", "02-b", "03-c"):
+        (mdir / (n + ".patch")).write_text(
+            "Mutant: %s.\nKind: test\n\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-x\n+y\n" % n)
+    boots = []
+
+    def boot(bz, label, version, h, workdir, timeout, accel, cases_filter=None,
+             only_cases=()):
+        key = label + ("/confirm" if only_cases else "")
+        boots.append(key)
+        st = outcomes.get(key, outcomes["base"])
+        return {"state": "ok", "summary": {"passed": 1},
+                "cases": {c: {"status": s} for c, s in st.items()
+                          if not only_cases or c in only_cases}}
+
+    monkeypatch.setattr(km, "boot_suite", boot)
+    monkeypatch.setattr(km.kernel_build, "prepare_source", lambda s: str(tmp_path))
+    monkeypatch.setattr(km.kernel_build, "kernel_version", lambda s: "6.1.0")
+    monkeypatch.setattr(km.kernel_build, "build", lambda *a, **k: {"bzimage": "bz"})
+    monkeypatch.setattr(km.Tree, "apply", lambda self, m: None)
+    out = tmp_path / "out"
+    rc = km.main(["--harness", str(harness), "--mutants", str(mdir), "--out", str(out),
+                  "--build-dir", str(tmp_path / "bd")] + argv)
+    return rc, json.loads((out / "results.json").read_text()), boots
+
+
+def test_resume_keeps_the_baseline_and_the_verdicts_of_an_earlier_run(tmp_path, monkeypatch):
+    outcomes = {"base": {"x": "pass", "y": "pass"}, "6.1.0": {"x": "pass", "y": "pass"},
+                "01-a": {"x": "fail", "y": "pass"}, "01-a/confirm": {"x": "fail"},
+                "02-b": {"x": "pass", "y": "fail"}, "02-b/confirm": {"y": "pass"}}
+    rc, res, boots = _fake_run(tmp_path, monkeypatch, outcomes, ["--only", "01-*,02-*"])
+    assert boots == ["6.1.0", "01-a", "01-a/confirm", "02-b", "02-b/confirm"]
+    got = {m["name"]: (m["verdict"], m["cases"], m["unconfirmed"]) for m in res["mutants"]}
+    # 02-b's failure did not come back on a second boot: load, not the mutant
+    assert got == {"01-a": ("killed", ["x"], []), "02-b": ("survived", [], ["y"])}
+    assert rc == 1
+    rc, res, boots = _fake_run(tmp_path, monkeypatch, outcomes, ["--resume"])
+    assert boots == ["03-c"]  # no baseline boot, 01 and 02 kept
+    assert [m["name"] for m in res["mutants"]] == ["01-a", "02-b", "03-c"]
+    # another harness (another suite): nothing is kept
+    rc, res, boots = _fake_run(tmp_path, monkeypatch, outcomes, ["--resume", "--only", "03-*"],
+                               suite=b"another suite")
+    assert boots == ["6.1.0", "03-c"] and [m["name"] for m in res["mutants"]] == ["03-c"]

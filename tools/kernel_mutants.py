@@ -18,6 +18,7 @@ Stdlib only. Entry point: tools/kernel-mutants; docs/mutants.md.
 import argparse
 import datetime
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -157,6 +158,50 @@ def boot_suite(bz, label, version, harness, workdir, timeout, accel, cases_filte
                              matrix.cache_root(), log=lambda m: None)
 
 
+def confirm(first, second):
+    """The cases of a first "killed" verdict that failed again in a second
+    boot of the same mutant (second: that boot, run with only those cases).
+    A case that failed once and passed the second time was load, not the
+    mutant: it is returned in the second list, unconfirmed."""
+    if second.get("state") != "ok":
+        return list(first), []  # the second boot hung or died on them: confirmed
+    now = case_statuses(second)
+    again = [c for c in first if now.get(c) in ("fail", "broken") or c not in now]
+    return again, [c for c in first if c not in again]
+
+
+# ------------------------------------------------------------------ resume ----
+
+def suite_key(harness, version, cases_filter):
+    """What a saved verdict depends on: the harness binary (its cases are
+    built in), the kernel version and the case filter. --resume reuses the
+    baseline and the verdicts saved under the same key, and only those."""
+    h = hashlib.sha256()
+    with open(harness, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return {"harness_sha256": h.hexdigest(), "kernel": version,
+            "cases_filter": cases_filter or ""}
+
+
+def load_saved(out, key):
+    """(baseline, {name: row}) saved by an earlier run under the same key
+    (baseline None when there is none)."""
+    try:
+        with open(os.path.join(out, "results.json")) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return None, {}
+    if saved.get("key") != key:
+        return None, {}
+    base = saved.get("baseline_cases")
+    baseline = ({"state": "ok", "summary": saved.get("baseline"),
+                 "cases": {n: {"status": st} for n, st in base.items()}}
+                if base is not None else None)
+    return baseline, {r["name"]: r for r in saved.get("mutants") or []
+                      if r.get("verdict") in ("killed", "survived", "build failed")}
+
+
 # ------------------------------------------------------------------- report ----
 
 def report_markdown(meta, baseline, rows):
@@ -202,6 +247,11 @@ def main(argv=None):
     p.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
     p.add_argument("--no-final-rebuild", action="store_true",
                    help="leave the last mutant's objects in the build dir")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the baseline and the verdicts already in --out's results.json "
+                        "(same harness binary, kernel and --cases-filter) and run only the "
+                        "mutants it has no verdict for; an interrupted run loses at most "
+                        "the mutant it was on")
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
     start = time.monotonic()
     try:
@@ -214,33 +264,41 @@ def main(argv=None):
         build_dir = os.path.abspath(a.build_dir or kernel_build.default_build_dir(src, FLAVOUR))
         version = kernel_build.kernel_version(src)
         os.makedirs(a.out, exist_ok=True)
+        key = suite_key(a.harness, version, a.cases_filter)
         with kernel_build.locked(build_dir):
-            return _run_all(a, mutants, src, build_dir, version, start)
+            return _run_all(a, mutants, src, build_dir, version, start, key)
     except (MutantError, kernel_build.BuildError) as e:
         sys.stderr.write("tools/kernel-mutants: %s\n" % e)
         return 1
 
 
-def _run_all(a, mutants, src, build_dir, version, start):
+def _run_all(a, mutants, src, build_dir, version, start, key):
     tree = Tree(src, os.path.join(build_dir, ".splicecheck-mutant-saved"))
     back = tree.restore()
     if back:
         log("restored %s from an interrupted run" % ", ".join(back))
-    log("baseline: building the unmutated kernel")
-    bz = kernel_build.build(src, FLAVOUR, build_dir, quiet=True)["bzimage"]
-    baseline = boot_suite(bz, version, version, a.harness, os.path.join(a.out, "baseline"),
-                          a.timeout, a.accel, a.cases_filter)
-    if baseline.get("state") != "ok":
-        raise MutantError("the unmutated kernel did not run the suite (%s); see %s"
-                          % (baseline.get("state"), os.path.join(a.out, "baseline")))
+    baseline, done = load_saved(a.out, key) if a.resume else (None, {})
+    if done:
+        log("resume: %d verdict(s) kept from %s" % (len(done), a.out))
+    if baseline is None:
+        log("baseline: building the unmutated kernel")
+        bz = kernel_build.build(src, FLAVOUR, build_dir, quiet=True)["bzimage"]
+        baseline = boot_suite(bz, version, version, a.harness, os.path.join(a.out, "baseline"),
+                              a.timeout, a.accel, a.cases_filter)
+        if baseline.get("state") != "ok":
+            raise MutantError("the unmutated kernel did not run the suite (%s); see %s"
+                              % (baseline.get("state"), os.path.join(a.out, "baseline")))
+        done = {}  # verdicts against another baseline do not mix with this one
     bs = baseline.get("summary") or {}
     log("baseline: %s passed, %s failed, %s skipped, %s broken" % (
         bs.get("passed"), bs.get("failed"), bs.get("skipped"), bs.get("broken")))
-    rows = []
-    for i, m in enumerate(mutants, 1):
+    rows = dict(done)
+    todo = [m for m in mutants if m["name"] not in done]
+    for i, m in enumerate(todo, 1):
         t0 = time.monotonic()
         row = {"name": m["name"], "kind": m["kind"], "what": m["what"],
-               "history": m["history"], "files": m["files"], "cases": [], "why": ""}
+               "history": m["history"], "files": m["files"], "cases": [], "why": "",
+               "unconfirmed": []}
         try:
             tree.apply(m)
             try:
@@ -248,42 +306,59 @@ def _run_all(a, mutants, src, build_dir, version, start):
             except kernel_build.BuildError as e:
                 row.update(verdict="build failed", why=str(e).splitlines()[0])
             else:
-                res = boot_suite(bz, m["name"], version, a.harness,
-                                 os.path.join(a.out, "mutants", m["name"]),
+                wd = os.path.join(a.out, "mutants", m["name"])
+                res = boot_suite(bz, m["name"], version, a.harness, wd,
                                  a.timeout, a.accel, a.cases_filter)
                 v, cases, why = verdict(baseline, res)
+                if v == "killed" and cases:
+                    again = boot_suite(bz, m["name"], version, a.harness,
+                                       os.path.join(wd, "confirm"), a.timeout, a.accel,
+                                       only_cases=cases)
+                    cases, unconfirmed = confirm(cases, again)
+                    row["unconfirmed"] = unconfirmed
+                    if not cases:
+                        v, why = "survived", "failed once, passed when run again"
+                    else:
+                        why = "%d case(s) failed twice" % len(cases)
                 row.update(verdict=v, cases=cases, why=why, state=res.get("state"))
         finally:
             tree.restore()
         row["seconds"] = round(time.monotonic() - t0, 1)
-        rows.append(row)
-        log("[%d/%d] %s: %s%s (%.0fs)" % (i, len(mutants), m["name"], row["verdict"],
+        row["date"] = datetime.datetime.now().isoformat(timespec="minutes")
+        rows[m["name"]] = row
+        log("[%d/%d] %s: %s%s (%.0fs)" % (i, len(todo), m["name"], row["verdict"],
             (" — " + ", ".join(row["cases"][:4]) + ("…" if len(row["cases"]) > 4 else ""))
             if row["cases"] else (" — " + row["why"] if row["why"] else ""),
             row["seconds"]))
-        _write(a, src, version, baseline, rows, start)
+        _write(a, src, version, baseline, rows, start, key)
     if not a.no_final_rebuild:
         log("rebuilding the unmutated kernel")
         kernel_build.build(src, FLAVOUR, build_dir, quiet=True)
-    md = _write(a, src, version, baseline, rows, start)
+    md = _write(a, src, version, baseline, rows, start, key)
     sys.stdout.write(md)
-    return 0 if all(r["verdict"] == "killed" for r in rows) else 1
+    return 0 if all(r["verdict"] == "killed" for r in rows.values()) else 1
 
 
-def _write(a, src, version, baseline, rows, start):
+def _write(a, src, version, baseline, rows, start, key):
     cmd = "tools/kernel-mutants" + ("" if a.source == kernel_build.DEFAULT_SOURCE else
                                     " --source %s" % a.source) + (
         " --only '%s'" % a.only if a.only else "") + (
         " --cases-filter '%s'" % a.cases_filter if a.cases_filter else "")
+    ordered = [rows[n] for n in sorted(rows)]
+    # time spent on the mutants themselves, this run and the resumed ones
     meta = {"date": datetime.date.today().isoformat(), "kernel": version,
             "source": a.source, "command": cmd,
-            "seconds": round(time.monotonic() - start, 1)}
-    md = report_markdown(meta, baseline, rows)
+            "seconds": round(max(time.monotonic() - start,
+                                 sum(r.get("seconds", 0) for r in ordered)), 1)}
+    md = report_markdown(meta, baseline, ordered)
     with open(os.path.join(a.out, "report.md"), "w") as f:
         f.write(md)
-    with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump({"meta": meta, "baseline": baseline.get("summary"), "mutants": rows}, f,
-                  indent=1)
+    tmp = os.path.join(a.out, "results.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump({"meta": meta, "key": key, "baseline": baseline.get("summary"),
+                   "baseline_cases": case_statuses(baseline), "mutants": ordered},
+                  f, indent=1)
+    os.replace(tmp, os.path.join(a.out, "results.json"))
     return md
 
 
