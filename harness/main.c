@@ -31,6 +31,7 @@
 #include "trace.h"
 #include "source.h"
 #include "version.h"
+#include "scratchfs.h"
 
 #define EXIT_BAD_INPUT 2
 /* The run could not be done here: the environment lacks what the selected
@@ -497,6 +498,10 @@ int main(int argc, char **argv)
 		kernel_source = "--kernel";
 	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective(), .arch = abi_arch(),
 				 .bits = abi_bits(), .page = abi_page_size()};
+	/* outcomes a filesystem decides are judged with the scratch
+	 * directory's (fs= qualifiers): name it, so a run says which it had */
+	char fs_detail[160];
+	env.fs = scratchfs_of(o.run.scratch_parent, fs_detail, sizeof fs_detail);
 	char platform[160];
 	abi_describe(platform, sizeof platform);
 	struct expset exp = {0};
@@ -551,8 +556,9 @@ int main(int argc, char **argv)
 		child_set_seccomp(o.seccomp ? profile : NULL, profile);
 	}
 	if (!o.quiet)
-		fprintf(stderr, "splicecheck: target %s (%s), kernel %s (%s), %s, %s%s%s%s\n", target, why, kernel,
-			kernel_source, platform, env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
+		fprintf(stderr, "splicecheck: target %s (%s), kernel %s (%s), %s, scratch %s on %s (%s), %s%s%s%s\n",
+			target, why, kernel, kernel_source, platform, o.run.scratch_parent, env.fs ? env.fs : "?",
+			fs_detail, env.root ? "root" : "unprivileged", profile ? ", seccomp profile " : "",
 			profile ? profile_path : "",
 			profile ? (o.seccomp ? " (installed)" : o.seccomp_start ? " (on the whole run)" : " (expected)") : "");
 

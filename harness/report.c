@@ -138,7 +138,8 @@ static void tap_begin(struct report *r)
 {
 	fprintf(r->out, "KTAP version 1\n1..%d\n", r->ncases);
 	if (r->platform)
-		fprintf(r->out, "# splicecheck on %s, %s\n", r->kernel ? r->kernel : "?", r->platform);
+		fprintf(r->out, "# splicecheck on %s, %s, scratch on %s\n", r->kernel ? r->kernel : "?", r->platform,
+			r->env && r->env->fs ? r->env->fs : "?");
 }
 
 static void tap_one(struct report *r, const struct tcase *c, const struct case_result *res, const struct exp_line *e)
@@ -293,6 +294,14 @@ static void json_end(struct report *r)
 		sb_puts(&b, ",\"arch\":");
 		json_str(&b, r->env->arch);
 		sb_printf(&b, ",\"abi\":%d,\"page_size\":%lu", r->env->bits, r->env->page);
+	}
+	if (r->env) {
+		/* the filesystem the fs= qualifiers were judged with (null: unreadable) */
+		sb_puts(&b, ",\"scratch_fs\":");
+		if (r->env->fs)
+			json_str(&b, r->env->fs);
+		else
+			sb_puts(&b, "null");
 	}
 	sb_printf(&b, ",\"passed\":%d,\"failed\":%d,\"skipped\":%d,\"broken\":%d}\n", r->passed, r->failed, r->skipped,
 		  r->broken);

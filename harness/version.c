@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <stdint.h>
 
+#include "scratchfs.h"
+
 bool kver_parse(const char *s, struct kver *out)
 {
 	*out = (struct kver){{0, 0, 0}};
@@ -211,6 +213,12 @@ bool qualifiers_consistent(const struct qualifier *q, int n, const char *file_ta
 				snprintf(why, wn, "arch=%s and arch=%s never hold together", q[i].arch, q[j].arch);
 				return false;
 			}
+			if (q[i].fs[0] && q[j].fs[0] && (strcmp(q[i].fs, q[j].fs) == 0 ? q[i].fs_neg != q[j].fs_neg
+											: !q[i].fs_neg && !q[j].fs_neg)) {
+				snprintf(why, wn, "%sfs=%s and %sfs=%s never hold together", q[i].fs_neg ? "!" : "", q[i].fs,
+					 q[j].fs_neg ? "!" : "", q[j].fs);
+				return false;
+			}
 			const struct qualifier *pair[2] = {&q[i], &q[j]};
 			if (q[i].ncmp && q[j].ncmp && strcmp(ti, tj) == 0 && !range_possible_of(pair, 2)) {
 				snprintf(why, wn, "no %s version is in both ranges", ti);
@@ -246,8 +254,9 @@ static bool cmp_holds(int op, int c)
 	}
 }
 
-/* arch=NAME, !arch=NAME, abi=32|64, page=N (or <, <=, >, >=): where the
- * architecture, word size or page size changes an outcome.  1 parsed,
+/* arch=NAME, !arch=NAME, abi=32|64, page=N (or <, <=, >, >=), fs=NAME,
+ * !fs=NAME: where the architecture, word size, page size or the scratch
+ * directory's filesystem changes an outcome.  1 parsed,
  * 0 not such a qualifier, -1 malformed. */
 static int parse_arch_qualifier(const char *w, struct qualifier *q, char *why, size_t n)
 {
@@ -261,6 +270,16 @@ static int parse_arch_qualifier(const char *w, struct qualifier *q, char *why, s
 		}
 		memcpy(q->arch, a, l + 1);
 		q->arch_neg = neg;
+		return 1;
+	}
+	if (strncmp(w + neg, "fs=", 3) == 0) {
+		const char *f = w + neg + 3;
+		if (!scratchfs_known(f)) {
+			snprintf(why, n, "'%s': expected fs=NAME, a filesystem statfs names: %s", w, scratchfs_names());
+			return -1;
+		}
+		snprintf(q->fs, sizeof q->fs, "%s", f);
+		q->fs_neg = neg;
 		return 1;
 	}
 	if (neg)
@@ -349,6 +368,8 @@ bool qualifier_matches(const struct qualifier *q, const char *file_target, const
 	if (q->arch[0] && (env->arch && strcmp(env->arch, q->arch) == 0) == q->arch_neg)
 		return false;
 	if (q->bits && q->bits != env->bits)
+		return false;
+	if (q->fs[0] && (env->fs && strcmp(env->fs, q->fs) == 0) == q->fs_neg)
 		return false;
 	if (q->page_op && !(env->page && cmp_holds(q->page_op, env->page < q->page ? -1 : env->page > q->page)))
 		return false;

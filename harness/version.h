@@ -1,7 +1,8 @@
 /* Kernel versions and the qualifiers of expected lines: linux<3.10,
  * linux>=5.8,<5.16.11, gvisor, root, user, cap_sys_resource, !cap_sys_resource,
  * and where the architecture matters: arch=s390x, !arch=x86_64, abi=32,
- * page=65536, page>4096.
+ * page=65536, page>4096; and where the filesystem under the scratch
+ * directory decides: fs=overlay, !fs=9p (harness/scratchfs.c names them).
  * Privilege differences are the kernel's capability checks, so a line can
  * name the capability rather than uid 0. */
 #ifndef SPLICECHECK_VERSION_H
@@ -32,6 +33,7 @@ struct target_env {
 	const char *arch;        /* what the harness was built for: x86_64, i386, s390x, ... (NULL: unknown) */
 	int bits;                /* its word size, 32 or 64 (0: unknown) */
 	unsigned long page;      /* the kernel's page size (0: unknown) */
+	const char *fs;          /* the scratch directory's filesystem (NULL: unknown) */
 };
 
 struct qualifier {
@@ -49,6 +51,8 @@ struct qualifier {
 	int bits;      /* abi=32, abi=64; 0 for any */
 	int page_op;   /* page=N, page>N, ... as in cmp[].op; 0 for any */
 	unsigned long page;
+	char fs[16]; /* fs=NAME (!fs=NAME: fs_neg): "" for any */
+	bool fs_neg;
 };
 
 /* The running kernel's upstream version into buf, and where it was read.
