@@ -674,10 +674,20 @@ static bool add_name(struct parse *ps, const struct entry *e, json_t *v, const c
 	if (!want(ps, v, JSON_STRING, "a syscall name string", where))
 		return false;
 	/* a name libseccomp knows only for another arch resolves to a negative
-	 * pseudo number, which it skips per arch; only unknown is an error */
+	 * pseudo number, which it skips per arch.  A name it does not know at
+	 * all (newer than it: containerd's and Moby's current lists have
+	 * mseal, futex_wake, listmount, ...) is skipped by runc and crun too,
+	 * so the filter they load lacks it: warned, and refused by --strict,
+	 * where a misspelt name ("vmsplicee") is an error */
 	int nr = seccomp_syscall_resolve_name(json_string_value(v));
-	if (nr == __NR_SCMP_ERROR)
-		return fail(ps, where, "unknown syscall \"%s\"", json_string_value(v));
+	if (nr == __NR_SCMP_ERROR) {
+		if (ps->strict)
+			return fail(ps, where, "unknown syscall \"%s\" (--strict)", json_string_value(v));
+		const struct scmp_version *lv = seccomp_version();
+		warn(ps, where, "unknown syscall \"%s\" (libseccomp %u.%u.%u does not know it), ignored as runc and crun ignore it",
+		     json_string_value(v), lv->major, lv->minor, lv->micro);
+		return true;
+	}
 	return add_rules(ps, e, nr, call, name);
 }
 
