@@ -295,7 +295,7 @@ static void on_case_done(int ci, struct case_result *res, void *arg)
 	const struct exp_line *e = expect_lookup(st->exp, ci, st->env);
 	st->matched[ci] = e;
 	struct exp_line overlaid;
-	bool over = overlay_expectation(e, res, c->nsteps, &overlaid);
+	bool over = overlay_expectation(e, res, c, c->nsteps, &overlaid);
 	if (res->status == ST_PASS && st->seen) {
 		struct sbuf b = {0};
 		for (int i = 0; i < res->nout; i++) {

@@ -4,6 +4,7 @@
 
 #include "calls.h"
 #include "outcome.h"
+#include "overlay.h"
 
 static const char *status_word(enum case_status s)
 {
@@ -32,6 +33,8 @@ bool step_matches(const struct case_result *res, const struct exp_line *e, int i
 		return true;
 	if (!e || i >= e->nouts || i >= res->nout)
 		return e && i >= e->nouts && i >= res->nout;
+	if (strcmp(e->outs[i], OVERLAY_UNJUDGED) == 0)
+		return true;
 	struct sbuf b = {0};
 	outcome_format(&res->out[i], &b);
 	bool eq = strcmp(b.s, e->outs[i]) == 0;

@@ -399,3 +399,45 @@ def test_containerd_runtime_default_from_start_denies_what_it_leaves_out(run):
     for fixture in ("io_uring_setup", "socket", "fsopen"):
         assert re.search(rf"^SKIP +matrix\.\S+ +\(\S+:\d+: \S+ x: {fixture}: Operation not permitted\)$", proc.stdout,
                          re.M), fixture
+
+
+# ---- an actor's step in flight when a denied call ran (issue 16: ci/sandbox green) ----
+
+ACTOR_CASES = """\
+case t.in-flight
+  pipe p
+  buffer b fill=a
+  thread t
+  t: read p.r 20
+  sleeping t
+  vmsplice p.w [b:10] 1 0
+  join t
+
+case t.joined
+  pipe p
+  buffer b fill=a
+  thread t
+  t: write p.w "hello"
+  join t
+  vmsplice p.w [b:10] 1 0
+"""
+
+
+def test_actor_step_in_flight_is_not_judged_but_a_joined_one_is(run, tmp_path):
+    """Under a profile denying vmsplice, a thread's read that the vmsplice
+    would have fed is still asleep (blocks): not judged, as the steps after
+    the denied call.  An actor step joined before the denied call is judged:
+    its wrong expected outcome (4 for a 5-byte write) still fails."""
+    d = tmp_path / "suite"
+    (d / "cases").mkdir(parents=True)
+    (d / "expected").mkdir()
+    (d / "cases" / "t.case").write_text(ACTOR_CASES)
+    (d / "expected" / "linux.expected").write_text('t.in-flight 10:"a"*10 - 10 -\nt.joined 4 - 10\n')
+    proc = run("--cases", str(d / "cases"), "--expected", str(d / "expected"), "--seccomp",
+               str(PROFILES / "deny-vmsplice-errno.json"), "--format", "json")
+    cases = {o["case"]: o for o in map(json.loads, proc.stdout.splitlines()) if o.get("type") == "case"}
+    assert cases["t.in-flight"]["status"] == "pass", cases["t.in-flight"]
+    assert cases["t.in-flight"]["outcomes"][0] == "blocks"
+    assert cases["t.in-flight"]["expected"][0].startswith("(not judged: in flight")
+    assert cases["t.joined"]["status"] == "fail" and cases["t.joined"]["expected"][0] == "4", cases["t.joined"]
+    assert proc.returncode == 1

@@ -94,7 +94,7 @@ Test(expect, seccomp_overlay)
 	unsigned char overlaid[2] = {1, 0};
 	struct case_result res = {.status = ST_PASS, .nout = 2, .out = out, .overlay = ov, .overlaid = overlaid};
 	struct exp_line e;
-	cr_assert(overlay_expectation(base, &res, 2, &e));
+	cr_assert(overlay_expectation(base, &res, NULL, 2, &e));
 	cr_assert_eq(e.nouts, 1);
 	cr_assert_str_eq(e.outs[0], "ENOTRECOVERABLE");
 	cr_assert(e.rest_unchecked);
@@ -102,12 +102,12 @@ Test(expect, seccomp_overlay)
 
 	/* nothing denied: no overlay */
 	overlaid[0] = 0;
-	cr_assert_not(overlay_expectation(base, &res, 2, &e));
+	cr_assert_not(overlay_expectation(base, &res, NULL, 2, &e));
 
 	/* a kill ends the expectation at that step */
 	ov[1] = (struct outcome){.kind = OC_KILLED, .killsig = 31};
 	overlaid[1] = 1;
-	cr_assert(overlay_expectation(base, &res, 2, &e));
+	cr_assert(overlay_expectation(base, &res, NULL, 2, &e));
 	cr_assert_eq(e.nouts, 2);
 	cr_assert_str_eq(e.outs[0], "0");
 	cr_assert_str_eq(e.outs[1], "SIGSYS");
