@@ -27,6 +27,16 @@ size_t data_count_len(const char *s)
 
 bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *len, unsigned long long *hash, bool *is_hash)
 {
+	bool too_long;
+	return data_decode_max(s, allow_hash, DATA_MAX_DECODED, out, len, hash, is_hash, &too_long);
+}
+
+bool data_decode_max(const char *s, bool allow_hash, size_t max, unsigned char **out, size_t *len,
+		     unsigned long long *hash, bool *is_hash, bool *too_long)
+{
+	*too_long = false;
+	if (max > DATA_MAX_DECODED)
+		max = DATA_MAX_DECODED;
 	*out = NULL;
 	*len = 0;
 	*is_hash = false;
@@ -64,8 +74,11 @@ bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *le
 			}
 			s += 1 + cl;
 		}
-		if (n && rep > DATA_MAX_DECODED / (unsigned long long)n) {
+		/* checked before a byte is made: a count that says 8192 with
+		 * data that would say 64 MiB costs nothing to refuse */
+		if (n && rep > (max - b.len) / (unsigned long long)n) {
 			xfree(seg);
+			*too_long = true;
 			goto bad;
 		}
 		/* by doubling, not one copy per repeat: an empty literal with a
@@ -81,8 +94,6 @@ bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *le
 			}
 		}
 		xfree(seg);
-		if (b.len > DATA_MAX_DECODED)
-			goto bad;
 		if (!*s)
 			break;
 		if (*s++ != '+')

@@ -11,6 +11,10 @@
 /* Decodes s; false on a malformed literal (or a hash form when
  * allow_hash is false).  For a hash form, *out is NULL and *hash is set. */
 bool data_decode(const char *s, bool allow_hash, unsigned char **out, size_t *len, unsigned long long *hash, bool *is_hash);
+/* The same, refusing (with *too_long set) data longer than max bytes
+ * before making any of it. */
+bool data_decode_max(const char *s, bool allow_hash, size_t max, unsigned char **out, size_t *len,
+		     unsigned long long *hash, bool *is_hash, bool *too_long);
 
 /* The one canonical spelling of bytes, so that expected and seen data
  * compare as text: a plain literal when short and printable, runs when

@@ -141,11 +141,16 @@ bool outcome_parse(const char *word, struct outcome *o, char *why, size_t n)
 		unsigned char *bytes;
 		size_t len;
 		unsigned long long h;
-		bool is_hash;
-		bool ok = data_decode(lit, true, &bytes, &len, &h, &is_hash);
+		bool is_hash, too_long;
+		/* the data is what the call moved: never more bytes than its count */
+		size_t max = o->ret < 0 || (unsigned long long)o->ret > SIZE_MAX ? 0 : (size_t)o->ret;
+		bool ok = data_decode_max(lit, true, max, &bytes, &len, &h, &is_hash, &too_long);
 		xfree(lit);
 		if (!ok) {
-			snprintf(why, n, "'%s': malformed data after ':'", word);
+			if (too_long)
+				snprintf(why, n, "'%s': more bytes of data than the count %lld", word, o->ret);
+			else
+				snprintf(why, n, "'%s': malformed data after ':'", word);
 			return false;
 		}
 		struct sbuf b = {0};

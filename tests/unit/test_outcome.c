@@ -50,6 +50,16 @@ Test(outcome, rejects_malformed)
 	cr_assert(strncmp(canon(""), "ERROR", 5) == 0);
 }
 
+Test(outcome, data_longer_than_its_count_is_refused_before_it_is_made)
+{
+	/* 64 MiB of data for a count of 8192: found by fuzzing, it took
+	 * seconds to build and hash before it was refused */
+	cr_assert_str_eq(canon("8192:\"f\"*PAGE*2*PAGE*2"),
+			 "ERROR: '8192:\"f\"*PAGE*2*PAGE*2': more bytes of data than the count 8192");
+	cr_assert(strncmp(canon("4:\"aa\"*3"), "ERROR", 5) == 0);
+	cr_assert_str_eq(canon("6:\"aa\"*3"), "6:\"aaaaaa\"");
+}
+
 Test(outcome, different_outcomes_differ)
 {
 	char a[64];
