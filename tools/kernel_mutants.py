@@ -222,6 +222,9 @@ def report_markdown(meta, baseline, rows):
     for r in rows:
         cases = ", ".join(r["cases"][:6]) + (" (+%d)" % (len(r["cases"]) - 6)
                                              if len(r["cases"]) > 6 else "")
+        if r.get("unconfirmed"):  # failed on the first boot only: not counted
+            cases += "%s(failed once, passed again: %s)" % (
+                " " if cases else "", ", ".join(r["unconfirmed"]))
         out.append("| %s | %s | %s%s | %s |" % (
             r["name"], r["kind"], r["verdict"], " (%s)" % r["why"] if r["why"] and
             not r["cases"] else "", cases))
