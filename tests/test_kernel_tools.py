@@ -494,3 +494,4 @@ def test_resume_keeps_the_baseline_and_the_verdicts_of_an_earlier_run(tmp_path, 
     rc, res, boots = _fake_run(tmp_path, monkeypatch, outcomes, ["--resume", "--only", "03-*"],
                                suite=b"another suite")
     assert boots == ["6.1.0", "03-c"] and [m["name"] for m in res["mutants"]] == ["03-c"]
+    assert "--only '03-c'" in res["meta"]["command"]

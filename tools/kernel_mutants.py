@@ -343,9 +343,13 @@ def _run_all(a, mutants, src, build_dir, version, start, key):
 
 
 def _write(a, src, version, baseline, rows, start, key):
+    # the mutants in the report, which a resumed run took from several runs
+    everything = sorted(f[:-len(".patch")] for f in os.listdir(a.mutants)
+                        if f.endswith(".patch"))
+    only = "" if sorted(rows) == everything else ",".join(sorted(rows))
     cmd = "tools/kernel-mutants" + ("" if a.source == kernel_build.DEFAULT_SOURCE else
                                     " --source %s" % a.source) + (
-        " --only '%s'" % a.only if a.only else "") + (
+        " --only '%s'" % only if only else "") + (
         " --cases-filter '%s'" % a.cases_filter if a.cases_filter else "")
     ordered = [rows[n] for n in sorted(rows)]
     # time spent on the mutants themselves, this run and the resumed ones
