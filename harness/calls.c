@@ -107,13 +107,9 @@ static long long exec_raise(struct runctx *rc, const struct step *s, const unsig
 
 /* What the forked child's call looks like to a seccomp filter: its iovec
  * pointer is on the child's stack, so only fd, nr_segs and flags are known. */
-static long fork_vmsplice_as_seen(const unsigned long long *raw, unsigned long long *args)
+static void fork_vmsplice_as_seen(const unsigned long long *raw, struct seen_call *seen)
 {
-	args[0] = raw[0];
-	args[1] = 0;
-	args[2] = 1;
-	args[3] = 0;
-	return SYS_vmsplice;
+	*seen = (struct seen_call){.nr = SYS_vmsplice, .args = {raw[0], 0, 1, 0}, .vary = -1, .forked = true};
 }
 
 /* ---- actors: the main actor orders them */
@@ -173,6 +169,67 @@ static long long exec_vmsplice_loop(struct runctx *rc, const struct step *s, con
 {
 	(void)rc, (void)s;
 	return stream_vmsplice((int)raw[0], (size_t)raw[1], (unsigned)raw[2]);
+}
+
+/* What the stream loops pass the kernel (stream_rt.c), for a seccomp
+ * profile's prediction: a loop's first call asks for the whole count, each
+ * later one for what is left of it, so the length lies in [1, count - 1];
+ * how the kernel splits the stream, and so which lengths, is timing. */
+static void later_lengths(struct seen_call *seen, int idx, unsigned long long first, unsigned long long count,
+			  unsigned long long cap)
+{
+	seen->args[idx] = first;
+	if (count > 1) {
+		seen->vary = idx;
+		seen->lo = 1;
+		seen->hi = count - 1 < cap ? count - 1 : cap;
+	}
+}
+
+static void none_if_empty(struct seen_call *seen, unsigned long long count)
+{
+	if (count == 0)
+		seen->nr = -1;
+}
+
+static void splice_loop_as_seen(const unsigned long long *raw, struct seen_call *seen)
+{
+	/* splice(fd_in, NULL, fd_out, NULL, count - done, flags) */
+	*seen = (struct seen_call){.nr = SYS_splice, .args = {raw[0], 0, raw[1], 0, 0, raw[3]}, .vary = -1};
+	later_lengths(seen, 4, raw[2], raw[2], ~0ULL);
+	none_if_empty(seen, raw[2]);
+}
+
+static void tee_loop_as_seen(const unsigned long long *raw, struct seen_call *seen)
+{
+	/* tee(fd_in, fd_out, count - done, flags) */
+	*seen = (struct seen_call){.nr = SYS_tee, .args = {raw[0], raw[1], 0, raw[3]}, .vary = -1};
+	later_lengths(seen, 2, raw[2], raw[2], ~0ULL);
+	none_if_empty(seen, raw[2]);
+}
+
+static void vmsplice_loop_as_seen(const unsigned long long *raw, struct seen_call *seen)
+{
+	/* vmsplice(fd, &iov, 1, flags), iov on the loop's stack, every call alike */
+	*seen = (struct seen_call){.nr = SYS_vmsplice, .args = {raw[0], 0, 1, raw[2]}, .vary = -1};
+	none_if_empty(seen, raw[1]);
+}
+
+static void feed_as_seen(const unsigned long long *raw, struct seen_call *seen)
+{
+	/* write(fd, chunk, min(count - done, STREAM_CHUNK)), chunk thread-local */
+	unsigned long long first = raw[1] < STREAM_CHUNK ? raw[1] : STREAM_CHUNK;
+	*seen = (struct seen_call){.nr = SYS_write, .args = {raw[0], 0, 0}, .vary = -1};
+	later_lengths(seen, 2, first, raw[1], STREAM_CHUNK);
+	none_if_empty(seen, raw[1]);
+}
+
+static void drain_as_seen(const unsigned long long *raw, struct seen_call *seen)
+{
+	/* read(fd, buf + done, count - done): the first call's buffer */
+	*seen = (struct seen_call){.nr = SYS_read, .args = {raw[0], raw[1], 0}, .vary = -1};
+	later_lengths(seen, 2, raw[2], raw[2], ~0ULL);
+	none_if_empty(seen, raw[2]);
 }
 
 /* index = the PROT_ value: none 0, r 1, w 2, rw 3 */
@@ -280,20 +337,20 @@ static const struct call calls[] = {
 	 CALL_NO_OUTCOME | CALL_SYNC, "signal ACTOR SIGUSR1|SIGALRM|SIGKILL: send the actor's task a signal",
 	 exec_signal, NULL, {"rt_signal_actor($0, $1)", {NULL, NULL}}},
 	{"feed", "feed", SYS_write, 2, {FD("fd"), NUM("count")}, 0,
-	 "feed FD COUNT: write COUNT bytes of the test stream; the bytes written", exec_feed, NULL,
+	 "feed FD COUNT: write COUNT bytes of the test stream; the bytes written", exec_feed, feed_as_seen,
 	 {"stream_feed($0, $1)", {"int", "size_t"}}},
 	{"drain", "drain", SYS_read, 2, {FD("fd"), {A_RDBUF, "count", 0, NULL, NULL}}, 0,
-	 "drain FD COUNT: read until COUNT bytes or EOF; the bytes, as data (a digest when long)", exec_drain, NULL,
+	 "drain FD COUNT: read until COUNT bytes or EOF; the bytes, as data (a digest when long)", exec_drain, drain_as_seen,
 	 {"stream_drain($0, $1, $2)", {"int", NULL, "size_t"}}},
 	{"splice-loop", "splice-loop", SYS_splice, 4, {FD("fd_in"), FD("fd_out"), NUM("count"), FLAGS}, 0,
 	 "splice-loop FD_IN FD_OUT COUNT FLAGS: splice until COUNT bytes moved or 0; the bytes moved",
-	 exec_splice_loop, NULL, {"stream_splice($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
+	 exec_splice_loop, splice_loop_as_seen, {"stream_splice($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
 	{"tee-loop", "tee-loop", SYS_tee, 4, {FD("fd_in"), FD("fd_out"), NUM("count"), FLAGS}, 0,
 	 "tee-loop FD_IN FD_OUT COUNT FLAGS: tee until COUNT bytes moved or 0; the bytes moved",
-	 exec_tee_loop, NULL, {"stream_tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
+	 exec_tee_loop, tee_loop_as_seen, {"stream_tee($0, $1, $2, $3)", {"int", "int", "size_t", "unsigned"}}},
 	{"vmsplice-loop", "vmsplice-loop", SYS_vmsplice, 3, {FD("fd"), NUM("count"), FLAGS}, 0,
 	 "vmsplice-loop FD COUNT FLAGS: vmsplice COUNT bytes of the test stream, 64 KiB a call; the bytes moved",
-	 exec_vmsplice_loop, NULL, {"stream_vmsplice($0, $1, $2)", {"int", "size_t", "unsigned"}}},
+	 exec_vmsplice_loop, vmsplice_loop_as_seen, {"stream_vmsplice($0, $1, $2)", {"int", "size_t", "unsigned"}}},
 };
 
 const struct call *call_by_name(const char *name)

@@ -25,6 +25,17 @@ struct repro_c {
 	const char *types[MAX_ARGS * 2];
 };
 
+/* The calls a step makes, as a seccomp filter sees them: the first with
+ * these arguments; the later ones (a loop's) the same but for args[vary],
+ * which then lies in [lo, hi]. */
+struct seen_call {
+	long nr;                     /* -1: the step makes no call */
+	unsigned long long args[6];  /* the first call's (a pointer the filter cannot know: 0) */
+	int vary;                    /* -1: every call is the first one again, or there is none after it */
+	unsigned long long lo, hi;
+	bool forked;                 /* made by a forked process: a kill shows as the step's EIO */
+};
+
 struct call {
 	const char *name;    /* as written in a case */
 	const char *shown;   /* as rendered in reports (the real syscall) */
@@ -36,10 +47,11 @@ struct call {
 	/* NULL: syscall(nr, raw...).  Else does the step itself and returns
 	 * its value, or -1 with errno set. */
 	long long (*exec)(struct runctx *rc, const struct step *s, const unsigned long long *raw);
-	/* For a step whose exec makes its syscall elsewhere (in a forked
-	 * process): which syscall and arguments a seccomp profile sees.
-	 * NULL: nr with the raw arguments. */
-	long (*seen_by_seccomp)(const unsigned long long *raw, unsigned long long *args);
+	/* For a step whose exec makes its syscall(s) other than as
+	 * syscall(nr, raw...) (a loop of calls, or a call in a forked
+	 * process): what a seccomp filter sees of them.  NULL: nr with the
+	 * raw arguments. */
+	void (*seen_by_seccomp)(const unsigned long long *raw, struct seen_call *seen);
 	struct repro_c repro;
 };
 

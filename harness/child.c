@@ -39,38 +39,6 @@ void child_set_seccomp(const struct sc_profile *install, const struct sc_profile
 	predict_profile = predict;
 }
 
-/* What the profile makes of this call, as an outcome: its errno, or the
- * SIGSYS that kills; false where it allows the call. */
-static bool predicted_outcome(const struct step *s, const unsigned long long *raw, struct outcome *o)
-{
-	if (!predict_profile)
-		return false;
-	unsigned long long args[6] = {0};
-	long nr = s->call->nr;
-	bool elsewhere = s->call->seen_by_seccomp != NULL;
-	if (elsewhere)
-		nr = s->call->seen_by_seccomp(raw, args);
-	else
-		memcpy(args, raw, sizeof args);
-	if (nr < 0)
-		return false;
-	struct sc_verdict v = sc_profile_predict(predict_profile, nr, args);
-	switch (v.action) {
-	case SC_ALLOW:
-	case SC_LOG:
-		return false;
-	case SC_ERRNO:
-	case SC_TRACE:
-		*o = (struct outcome){.kind = OC_ERR, .err = v.err};
-		return true;
-	default:
-		/* killed in a forked process, the step itself reports EIO */
-		*o = elsewhere ? (struct outcome){.kind = OC_ERR, .err = EIO}
-			       : (struct outcome){.kind = OC_KILLED, .killsig = SIGSYS};
-		return true;
-	}
-}
-
 /* Calls through syscall(), whose page every case's process has touched
  * already: in a new process each other page of libc it touches is a page
  * fault, which costs more than the call (docs/design.md, "The case
@@ -92,6 +60,53 @@ __attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
 	va_end(ap);
 	send_rec(&r);
 	_exit(0);
+}
+
+/* What the profile makes of this call, as an outcome: its errno, or the
+ * SIGSYS that kills; false where it allows the call. */
+static bool predicted_outcome(const struct step *s, const unsigned long long *raw, struct outcome *o)
+{
+	if (!predict_profile)
+		return false;
+	struct seen_call seen = {.nr = s->call->nr, .vary = -1};
+	if (s->call->seen_by_seccomp)
+		s->call->seen_by_seccomp(raw, &seen);
+	else
+		memcpy(seen.args, raw, sizeof seen.args);
+	if (seen.nr < 0)
+		return false;
+	struct sc_verdict v = sc_profile_predict(predict_profile, seen.nr, seen.args);
+	bool allowed = v.action == SC_ALLOW || v.action == SC_LOG;
+	/* A loop's first call is always made and a denied one ends the loop;
+	 * past an allowed one, the later calls decide only if the profile
+	 * treats every length they may pass alike.  If not, the step's outcome
+	 * would be timing (how the kernel split the stream), which a case
+	 * never records: it is skipped, saying why. */
+	if (allowed && seen.vary >= 0) {
+		struct sc_verdict later;
+		if (!sc_profile_predict_range(predict_profile, seen.nr, seen.args, (unsigned)seen.vary, seen.lo,
+					      seen.hi, &later) ||
+		    !(later.action == SC_ALLOW || later.action == SC_LOG))
+			give_up(REC_SKIP,
+				"line %d: %s allows %s's first call but not all the later ones (argument %d from "
+				"%llu to %llu): which of them the step makes is timing",
+				s->line, sc_profile_name(predict_profile), s->call->name, seen.vary + 1, seen.lo,
+				seen.hi);
+	}
+	switch (v.action) {
+	case SC_ALLOW:
+	case SC_LOG:
+		return false;
+	case SC_ERRNO:
+	case SC_TRACE:
+		*o = (struct outcome){.kind = OC_ERR, .err = v.err};
+		return true;
+	default:
+		/* killed in a forked process, the step itself reports EIO */
+		*o = seen.forked ? (struct outcome){.kind = OC_ERR, .err = EIO}
+				 : (struct outcome){.kind = OC_KILLED, .killsig = SIGSYS};
+		return true;
+	}
 }
 
 static bool any_actor_busy(struct runctx *rc)

@@ -1041,6 +1041,54 @@ struct sc_verdict sc_profile_predict(const struct sc_profile *p, long nr,
 	return verdict_of(sc_bpf_run(p->prog, p->nprog, &d));
 }
 
+static bool same_verdict(struct sc_verdict a, struct sc_verdict b)
+{
+	return a.action == b.action && a.err == b.err;
+}
+
+/* A rule compares an argument with constants (libseccomp's ops; the BPF
+ * it generates makes the same comparisons), so between them the verdict
+ * cannot change: one value on each side of every constant, and the ends,
+ * stand for the whole range.  A masked comparison has no such sides: then
+ * the answer is "not one verdict" unless the range is one value. */
+bool sc_profile_predict_range(const struct sc_profile *p, long nr, const unsigned long long args[6], unsigned idx,
+			      unsigned long long lo, unsigned long long hi, struct sc_verdict *v)
+{
+	unsigned long long a[6] = {0};
+	for (int i = 0; args && i < 6; i++)
+		a[i] = args[i];
+	if (idx >= 6 || lo > hi)
+		return false;
+	a[idx] = lo;
+	*v = sc_profile_predict(p, nr, a);
+	for (size_t r = 0; r < p->nrules; r++) {
+		const struct sc_rule *rule = &p->rules[r];
+		if (rule->nr != nr)
+			continue;
+		for (unsigned c = 0; c < rule->ncond; c++) {
+			const struct sc_cond *cond = &rule->cond[c];
+			if (cond->index != idx)
+				continue;
+			if (cond->op == SCMP_CMP_MASKED_EQ) {
+				if (lo != hi)
+					return false;
+				continue;
+			}
+			unsigned long long k = cond->value;
+			unsigned long long probe[3] = {k - 1, k, k + 1};
+			for (int j = 0; j < 3; j++) {
+				if ((j == 0 && k == 0) || (j == 2 && k == ~0ULL) || probe[j] < lo || probe[j] > hi)
+					continue;
+				a[idx] = probe[j];
+				if (!same_verdict(*v, sc_profile_predict(p, nr, a)))
+					return false;
+			}
+		}
+	}
+	a[idx] = hi;
+	return same_verdict(*v, sc_profile_predict(p, nr, a));
+}
+
 const char *sc_action_name(enum sc_action a)
 {
 	static const char *const names[] = {

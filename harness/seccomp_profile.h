@@ -80,6 +80,12 @@ int sc_profile_install(const struct sc_profile *p);
 struct sc_verdict sc_profile_predict(const struct sc_profile *p, long nr,
 				     const unsigned long long args[6]);
 
+/* Whether the profile gives every value of args[idx] in [lo, hi] (the other
+ * args as given) one verdict: true with it in *v, or false.  For a step
+ * whose calls pass a length that shrinks as data moves (a stream loop). */
+bool sc_profile_predict_range(const struct sc_profile *p, long nr, const unsigned long long args[6], unsigned idx,
+			      unsigned long long lo, unsigned long long hi, struct sc_verdict *v);
+
 /* "profile.json": the base name of the path or name given at load. */
 const char *sc_profile_name(const struct sc_profile *p);
 /* Number of rules after includes/excludes and name expansion (diagnostics). */

@@ -9,8 +9,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define STREAM_CHUNK 65536
-
 unsigned char stream_byte(unsigned long long i)
 {
 	unsigned long long z = (i >> 3) + 0x9e3779b97f4a7c15ULL;

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* The most a feed's write or a vmsplice-loop's call passes at once. */
+#define STREAM_CHUNK 65536
+
 /* Byte i of the stream: position-dependent (a splitmix64 of i / 8), so a
  * byte lost, repeated or moved changes the digest of what arrives. */
 unsigned char stream_byte(unsigned long long i);

@@ -83,12 +83,7 @@ def test_bwrap_seccomp_argument_rules(work):
     the harness from the JSON."""
     proc, verdict, detail = result(work, "--profile", str(ROOT / "profiles/oci-config-deny-splice.json"),
                                    "bwrap-seccomp")
-    # KNOWN GAP: the stream loops (splice-loop) are predicted from their own
-    # arguments, not from the splice calls they make, so a profile that denies
-    # splice mispredicts them; tracked in the session note, to be fixed with
-    # a seen_by_seccomp mapping for the loop calls.
-    seen = {f for f in failures(proc.stdout) if not f.startswith("splice.stream.")}
-    assert seen == host_failures(), proc.stdout[-3000:]
+    assert failures(proc.stdout) == host_failures(), proc.stdout[-3000:]
     assert "seccomp filter active (1 filter)" in proc.stdout
 
 

@@ -846,3 +846,34 @@ Test(needs, deny_all_and_allow_all)
 	sc_profile_free(deny);
 	sc_profile_free(allow);
 }
+
+/* ---- one verdict over a range of an argument (a stream loop's lengths) --- */
+
+Test(semantics, predict_range_finds_the_rule_inside_the_range)
+{
+	struct sc_profile *p = parse_ok(
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"splice\"],"
+		" \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1,"
+		" \"args\": [{\"index\": 4, \"value\": 4096, \"op\": \"SCMP_CMP_EQ\"}]},"
+		" {\"names\": [\"tee\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1,"
+		" \"args\": [{\"index\": 2, \"value\": 3, \"op\": \"SCMP_CMP_MASKED_EQ\", \"valueTwo\": 1}]}]}");
+	unsigned long long args[6] = {0};
+	struct sc_verdict v;
+	/* one value inside: not one verdict; ranges beside it: allowed */
+	cr_expect_not(sc_profile_predict_range(p, SYS_splice, args, 4, 1, 1048575, &v));
+	cr_expect_not(sc_profile_predict_range(p, SYS_splice, args, 4, 4096, 4097, &v));
+	cr_expect(sc_profile_predict_range(p, SYS_splice, args, 4, 1, 4095, &v));
+	expect_verdict(v, SC_ALLOW, 0, "below 4096");
+	cr_expect(sc_profile_predict_range(p, SYS_splice, args, 4, 4097, 1048575, &v));
+	expect_verdict(v, SC_ALLOW, 0, "above 4096");
+	cr_expect(sc_profile_predict_range(p, SYS_splice, args, 4, 4096, 4096, &v));
+	expect_verdict(v, SC_ERRNO, 1, "at 4096");
+	/* another argument's range: the rule does not look at it */
+	cr_expect(sc_profile_predict_range(p, SYS_splice, args, 2, 0, 100, &v));
+	expect_verdict(v, SC_ALLOW, 0, "fd_out");
+	/* a masked comparison: no sides to probe, so only one value is sure */
+	cr_expect_not(sc_profile_predict_range(p, SYS_tee, args, 2, 2, 5, &v));
+	cr_expect(sc_profile_predict_range(p, SYS_tee, args, 2, 5, 5, &v));
+	expect_verdict(v, SC_ERRNO, 1, "tee 5");
+	sc_profile_free(p);
+}
