@@ -24,6 +24,7 @@ yaml = pytest.importorskip("yaml", reason="PyYAML missing: apt-get install -y py
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import lava_jobs  # noqa: E402
+import matrix  # noqa: E402
 
 BUSYBOX = "/bin/busybox"
 STATIC = os.path.join(REPO, "build", "splicecheck-static")
@@ -411,6 +412,35 @@ def test_other_architecture_apt_is_its_own(tmp_path):
     assert 'APT::Architecture "arm64";' in conf and "amd64" not in conf
     assert apt.dir == str(tmp_path / "arch-arm64" / "apt")
     assert lava_jobs.apt_for(str(tmp_path), "amd64").dir == str(tmp_path / "apt")
+
+
+def test_architectures_come_from_the_matrix_table():
+    """One table of architectures (matrix.ARCHES): a job boots an
+    architecture with the qemu, machine, console, flavour, memory and
+    harness the kernel matrix uses, and an entry there with a lava_arch is
+    an architecture here."""
+    assert set(lava_jobs.ARCHES) == {x for x, s in matrix.ARCHES.items() if s.get("lava_arch")}
+    assert {"amd64", "arm64", "ppc64el", "s390x"} <= set(lava_jobs.ARCHES)
+    for x, a in lava_jobs.ARCHES.items():
+        m = matrix.ARCHES[x]
+        assert (a["qemu"], a["console"], a["flavour"], a["lava_arch"]) == \
+            (m["qemu"], m["console"], m["flavour"], m["lava_arch"])
+        assert " ".join(a["options"]).split() == m["machine"]
+        assert a["harness"] == "build/" + m["harness"]
+        dev = lava_jobs.device_yaml(x)
+        q = dev["actions"]["boot"]["methods"]["qemu"]["parameters"]
+        assert q["command"] == m["qemu"] and "-m %d" % m["memory"] in q["options"]
+        assert all(o in q["options"] for o in a["options"])
+    ppc = lava_jobs.ARCHES["ppc64el"]["options"]
+    assert any(o.startswith("-M pseries,cap-cfpc=broken") for o in ppc) and "-cpu power9" in ppc
+    assert lava_jobs.qemu_options(["-M", "virt", "-cpu", "cortex-a57", "-no-reboot"]) == \
+        ["-M virt", "-cpu cortex-a57", "-no-reboot"]
+    kvm = lava_jobs.device_yaml("amd64", no_kvm=False)["actions"]["boot"]["methods"]["qemu"]
+    assert "-enable-kvm" in kvm["parameters"]["options"]
+    assert "-cpu max" not in kvm["parameters"]["options"], "one -cpu: the host's under KVM"
+    tcg = lava_jobs.device_yaml("arm64", no_kvm=False)["actions"]["boot"]["methods"]["qemu"]
+    assert "-enable-kvm" not in tcg["parameters"]["options"], "arm64 is emulated"
+    assert lava_jobs.apt_for("/c", "arm64").dir == matrix.apt_for("/c", "arm64").dir
 
 
 def test_device_description_validates_against_lava_common():

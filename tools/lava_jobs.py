@@ -41,30 +41,41 @@ RAMDISK_NAME = "splicecheck-ramdisk.cpio.gz"
 PROMPT = "splicecheck# "
 HARNESS_IN_RAMDISK = "/usr/bin/splicecheck"
 
-# One entry per architecture a job can be written for, keyed by its Debian
-# name.  `lava_arch` is the `arch` of the job context, which the lab's
-# qemu.jinja2 device-type template turns into the qemu binary and machine
-# options; `qemu`, `options` and `console` are what a rendered device
-# description (device_yaml) holds for it; `flavour` is the Debian kernel
-# flavour; `harness` the static build of the harness for it (the cross
-# builds are build/splicecheck-<gnu arch>).  The busybox of an architecture
-# other than the host's comes from Debian's busybox-static for it.
-ARCHES = {
-    "amd64": {"lava_arch": "amd64", "qemu": "qemu-system-x86_64",
-              "console": "ttyS0", "flavour": "cloud-amd64", "options": [],
-              "harness": "build/splicecheck-static"},
-    "arm64": {"lava_arch": "arm64", "qemu": "qemu-system-aarch64",
-              "console": "ttyAMA0", "flavour": "cloud-arm64",
-              "options": ["-cpu cortex-a57", "-machine virt"],
-              "harness": "build/splicecheck-aarch64"},
-    "ppc64el": {"lava_arch": "ppc64", "qemu": "qemu-system-ppc64",
-                "console": "hvc0", "flavour": "powerpc64le",
-                "options": ["-machine pseries"],
-                "harness": "build/splicecheck-ppc64le"},
-    "s390x": {"lava_arch": "s390x", "qemu": "qemu-system-s390x",
-              "console": "ttysclp0", "flavour": "s390x", "options": [],
-              "harness": "build/splicecheck-s390x"},
-}
+# The architectures a job can be written for: those of the kernel matrix's
+# table (matrix.ARCHES, the one source of truth) that name a `lava_arch`,
+# keyed by their Debian name.  `lava_arch` is the `arch` of the job context,
+# which the lab's qemu.jinja2 device-type template turns into the qemu
+# binary and machine options; `qemu`, `options` and `console` are what a
+# rendered device description (device_yaml) holds for it, the machine
+# options the matrix boots that architecture with; `flavour` is the Debian
+# kernel flavour; `harness` the static build of the harness for it (the
+# cross builds are build/splicecheck-<gnu arch>).  The busybox of an
+# architecture other than the host's comes from Debian's busybox-static for it.
+
+
+def qemu_options(argv):
+    """qemu arguments as a device description lists them: each option with
+    its value ("-M virt"), from the matrix's argv list."""
+    out = []
+    for word in argv:
+        if word.startswith("-") or not out:
+            out.append(word)
+        else:
+            out[-1] += " " + word
+    return out
+
+
+def lava_arches(table):
+    """matrix.ARCHES seen from LAVA."""
+    return {name: {"lava_arch": spec["lava_arch"], "qemu": spec["qemu"],
+                   "console": spec["console"], "flavour": spec["flavour"],
+                   "debarch": spec["debarch"], "kvm": spec["kvm"], "memory": spec["memory"],
+                   "options": qemu_options(spec["machine"]),
+                   "harness": os.path.join("build", spec["harness"])}
+            for name, spec in table.items() if spec.get("lava_arch")}
+
+
+ARCHES = lava_arches(matrix.ARCHES)
 DEFAULT_ARCH = "amd64"
 
 # Timeouts sized for TCG on a loaded worker.  Under TCG on two busy cores
@@ -79,50 +90,10 @@ class UsageError(Exception):
     pass
 
 
-class ArchApt(matrix.Apt):
-    """The matrix's private apt setup, for another Debian architecture: its
-    own lists, packages and kernels under <cache>/arch-<debarch>/."""
-
-    def __init__(self, cache, debarch):
-        super().__init__(os.path.join(cache, "arch-" + debarch))
-        self.debarch = debarch
-
-    def setup(self):
-        super().setup()
-        self._write(self.conf, matrix.apt_config_text(self.dir).replace(
-            '"amd64"', '"%s"' % self.debarch))
-
-
 def apt_for(cache, arch):
-    return matrix.Apt(cache) if arch == DEFAULT_ARCH else ArchApt(cache, arch)
-
-
-def fetch_busybox(apt, log=None):
-    """/bin/busybox of the newest busybox-static the apt setup knows (for
-    its architecture), extracted once under its cache."""
-    stanzas = [s for s in apt.show("busybox-static") if "Version" in s]
-    if not stanzas:
-        raise matrix.FetchError("no busybox-static in the package lists of %s" % apt.dir)
-    version = max((s["Version"] for s in stanzas), key=matrix._vkey)
-    dest = os.path.join(os.path.dirname(apt.dir), "busybox", version.replace(":", "_"))
-    path = os.path.join(dest, "busybox")
-    if os.path.exists(path):
-        return path
-    deb, _ = apt.download("busybox-static", version)
-    tmp = dest + ".part"
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    subprocess.run(["dpkg-deb", "-x", deb, tmp], check=True)
-    os.makedirs(dest, exist_ok=True)
-    found = [os.path.join(tmp, d, "busybox") for d in ("bin", "usr/bin")
-             if os.path.isfile(os.path.join(tmp, d, "busybox"))]
-    if not found:
-        raise matrix.FetchError("no busybox in %s" % deb)
-    os.replace(found[0], path)
-    shutil.rmtree(tmp, ignore_errors=True)
-    if log:
-        log("busybox-static %s for %s: %s" % (version, getattr(apt, "debarch", "amd64"), path))
-    return path
+    """The matrix's private apt setup for the architecture's Debian kernels
+    (another architecture's under <cache>/arch-<debarch>/)."""
+    return matrix.apt_for(cache, ARCHES[arch]["debarch"])
 
 
 def progress(msg):
@@ -278,15 +249,16 @@ def job(kernel, arch, kernel_url, ramdisk_url, definition, no_kvm=False,
     return j
 
 
-def device_yaml(arch=DEFAULT_ARCH, memory=512, no_kvm=True):
+def device_yaml(arch=DEFAULT_ARCH, memory=None, no_kvm=True):
     """A device description for `lava-run --device`, as a LAVA server would
     render it from its qemu.jinja2 device-type template for this arch (the
-    parts a tmpfs deploy and qemu boot read)."""
+    parts a tmpfs deploy and qemu boot read), with the machine options and
+    memory the kernel matrix boots it with."""
     a = ARCHES[arch]
     options = list(a["options"])
-    if not no_kvm and not options:
-        options += ["-cpu host", "-enable-kvm"]
-    options += ["-nographic", "-net none", "-m %d" % memory, "-monitor none",
+    if not no_kvm and a["kvm"]:
+        options = [o for o in options if not o.startswith("-cpu ")] + ["-cpu host", "-enable-kvm"]
+    options += ["-nographic", "-net none", "-m %d" % (memory or a["memory"]), "-monitor none",
                 "-no-reboot"]
     return {
         "device_type": "qemu",
@@ -505,7 +477,7 @@ def fetch_kernels(a):
             progress(str(e))
         if arch not in a.busybox:
             try:
-                a.busybox[arch] = fetch_busybox(apt, progress)
+                a.busybox[arch] = matrix.fetch_busybox(apt, progress)
             except (matrix.FetchError, OSError, subprocess.CalledProcessError) as e:
                 errors.append("busybox-static for %s: %s" % (arch, e))
                 continue

@@ -70,12 +70,17 @@ QEMU = "qemu-system-x86_64"
 # after an alarm step, gets room so that a 20 ms alarm still comes first,
 # even when the emulated clock lags);
 # debug_exit: whether isa-debug-exit carries the status (else the EXIT
-# marker alone, and poweroff ends the guest); memory in MiB.
+# marker alone, and poweroff ends the guest); memory in MiB; lava_arch:
+# what a LAVA lab's qemu device-type template calls it (the job's
+# context.arch), for the architectures tools/lava_jobs.py writes jobs for.
 # i386 is the 32-bit x86 build in the amd64 guests (the compat ABI).
+# This is the one table of architectures: tools/lava_jobs.py and
+# tools/bench_matrix.py read it.
 ARCHES = {
     "amd64": {"cc": "gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-static",
               "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
-              "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
+              "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True,
+              "lava_arch": "amd64"},
     "i386": {"cc": "i686-linux-gnu-gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-i386",
              "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
              "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
@@ -83,19 +88,19 @@ ARCHES = {
               "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
               "console": "ttyAMA0", "out": "console", "debug_exit": False, "memory": 1024,
               "harness_args": ["--timeout", "10000"],
-              "kvm": False},
+              "kvm": False, "lava_arch": "arm64"},
     "ppc64el": {"cc": "powerpc64le-linux-gnu-gcc", "debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
                 "qemu": "qemu-system-ppc64",
                 "machine": ["-M", "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
                                   "cap-ccf-assist=off,cap-large-decr=off", "-cpu", "power9"],
                 "console": "hvc0", "out": "console", "debug_exit": False, "memory": 1024,
                 "harness_args": ["--timeout", "10000"],
-                "kvm": False},
+                "kvm": False, "lava_arch": "ppc64"},
     "s390x": {"cc": "s390x-linux-gnu-gcc", "debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
               "qemu": "qemu-system-s390x", "machine": ["-M", "s390-ccw-virtio", "-cpu", "max"],
               "console": "ttysclp0", "out": "console", "debug_exit": False, "memory": 1024,
               "harness_args": ["--timeout", "10000"],
-              "kvm": False},
+              "kvm": False, "lava_arch": "s390x"},
 }
 DEFAULT_ARCH = "amd64"
 # Cases whose reproducers (`splicecheck repro`) are built with each
