@@ -49,6 +49,8 @@ struct options {
 	const char *format;
 	const char *target;
 	const char *kernel;
+	const char *repro_arch;        /* repro: judge arch= lines as for this architecture */
+	unsigned long repro_page_size; /* repro: PAGE is this many bytes */
 	const char *cases[32];
 	int ncases;
 	const char *expected_dir;
@@ -73,6 +75,9 @@ static void usage(FILE *f)
 	      "      --format FMT     text (default), tap, json, junit\n"
 	      "      --target NAME    expected outcomes of this target (default: detected)\n"
 	      "      --kernel VER     judge version ranges as for this kernel (default: uname -r)\n"
+	      "      --page-size N    repro: for a kernel with N-byte pages (PAGE; default: this kernel's)\n"
+	      "      --arch NAME      repro: judge arch= lines as for NAME, uname -m's spelling (default:\n"
+	      "                       this build's); the word size stays this build's\n"
 	      "      --cases PATH     case file or directory (repeatable; default: the built-in cases)\n"
 	      "      --expected DIR   expected files (default: the built-in ones)\n"
 	      "      --bless FILE     write the target's expected file, updated with what this run saw\n"
@@ -108,7 +113,7 @@ static int bad_usage(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_FORMAT = 256, O_TARGET, O_KERNEL, O_CASES, O_EXPECTED, O_BLESS, O_TIMEOUT, O_NOPROC, O_SCRATCH,
-	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE, O_STRICT, O_SECCOMP_START };
+	       O_SECCOMP, O_EXPECT_SECCOMP, O_TRACE, O_STRICT, O_SECCOMP_START, O_PAGE_SIZE, O_ARCH };
 	static const struct option longs[] = {
 		{"filter", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 't'},
 		{"format", required_argument, NULL, O_FORMAT}, {"target", required_argument, NULL, O_TARGET},
@@ -120,6 +125,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"expect-seccomp", required_argument, NULL, O_EXPECT_SECCOMP},
 		{"strict", no_argument, NULL, O_STRICT},
 		{"seccomp-from-start", required_argument, NULL, O_SECCOMP_START},
+		{"page-size", required_argument, NULL, O_PAGE_SIZE}, {"arch", required_argument, NULL, O_ARCH},
 		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
 		{"trace", no_argument, NULL, O_TRACE},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
@@ -160,6 +166,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_EXPECT_SECCOMP: o->expect_seccomp = optarg; break;
 		case O_STRICT: o->strict = true; break;
 		case O_SECCOMP_START: o->seccomp_start = optarg; break;
+		case O_PAGE_SIZE:
+			/* the page sizes Linux has: 4 KiB to 256 KiB, a power of two */
+			if (!parse_int(optarg, &v) || v < 4096 || v > 262144 || (v & (v - 1)))
+				return bad_usage("--page-size %s: expected a power of two, 4096 to 262144", optarg);
+			o->repro_page_size = (unsigned long)v;
+			break;
+		case O_ARCH:
+			if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(optarg))
+				return bad_usage("--arch '%s': expected a name as uname -m spells it (aarch64, s390x)",
+						 optarg);
+			o->repro_arch = optarg;
+			break;
 		case 'j':
 			if (!parse_int(optarg, &v) || v < 1 || v > 256)
 				return bad_usage("--jobs %s: expected 1 to 256", optarg);
@@ -211,6 +229,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (optind < argc)
 			return bad_usage("unexpected argument '%s'", argv[optind]);
 	}
+	/* a run judges what it sees here, with this kernel's page and this
+	 * build's architecture; only a reproducer is written for another */
+	if ((o->repro_page_size || o->repro_arch) && strcmp(o->command, "repro") != 0)
+		return bad_usage("--page-size and --arch are for repro (a run judges with this kernel's)%s", "");
 	if (!!o->seccomp + !!o->expect_seccomp + !!o->seccomp_start > 1)
 		return bad_usage("--seccomp, --expect-seccomp and --seccomp-from-start exclude each other%s", "");
 	if ((o->seccomp || o->expect_seccomp || o->seccomp_start) && o->bless)
@@ -408,7 +430,8 @@ static int write_repro(const struct suite *s, const struct expset *exp, const st
 			o->command_arg);
 		return EXIT_BAD_INPUT;
 	}
-	struct repro_opts ro = {.target = target, .kernel = kernel, .timeout_ms = o->run.timeout_ms};
+	struct repro_opts ro = {.target = target, .kernel = kernel, .timeout_ms = o->run.timeout_ms,
+				.arch = env->arch, .page_size = env->page};
 	struct diag d = {0};
 	if (!repro_write(stdout, s, ci, exp, expect_lookup(exp, ci, env), &ro, &d)) {
 		fprintf(stderr, "splicecheck: %s\n", d.msg);
@@ -461,6 +484,10 @@ int main(int argc, char **argv)
 	/* what is parsed from here to the run lives in the shared arena */
 	if (!embedded_fresh(&o))
 		return EXIT_BAD_INPUT;
+	/* PAGE is evaluated as the cases are read: a reproducer for another
+	 * kernel's pages must read them with its page size */
+	if (o.repro_page_size)
+		abi_set_page_size(o.repro_page_size);
 	arena_begin();
 	if (!load_cases(&o, &s, &files, &nfiles)) {
 		suite_free(&s);
@@ -496,7 +523,8 @@ int main(int argc, char **argv)
 	const char *kernel = o.kernel ? o.kernel : running;
 	if (o.kernel)
 		kernel_source = "--kernel";
-	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective(), .arch = abi_arch(),
+	struct target_env env = {.root = geteuid() == 0, .caps = caps_effective(),
+				 .arch = o.repro_arch ? o.repro_arch : abi_arch(),
 				 .bits = abi_bits(), .page = abi_page_size()};
 	/* outcomes a filesystem decides are judged with the scratch
 	 * directory's (fs= qualifiers): name it, so a run says which it had */

@@ -18,6 +18,8 @@ struct repro_opts {
 	const char *target;  /* the expected outcomes' target */
 	const char *kernel;  /* the kernel the version ranges were judged for */
 	unsigned timeout_ms; /* the run's watchdog timeout (a case's own wins) */
+	const char *arch;    /* the architecture arch= lines were judged for */
+	unsigned long page_size; /* PAGE in the case and its expected line */
 };
 
 /* Writes the program for case ci of s to out; e is the expected line that

@@ -179,6 +179,7 @@ struct rt_case {
 	int nsteps;
 	unsigned timeout_ms;     /* the watchdog: a step still in its call after this is ended */
 	int needs_root, needs_tmpfs;
+	unsigned long page_size; /* the page size its lengths and expected outcomes were written with */
 	int have_expected;       /* 0: no expected outcomes for the target, nothing compared */
 	int nexpected;
 	const char *const *expected;  /* per step */
@@ -192,7 +193,8 @@ struct rt_case {
 
 /* Runs the case in a child process with this one as its watchdog, prints
  * each step's outcome beside the expected one, returns the exit status:
- * 0 as expected, 1 an outcome differs, 77 SKIP, 2 setup failed. */
+ * 0 as expected, 1 an outcome differs, 77 SKIP, 2 setup failed (also:
+ * this kernel's pages are not the size the case was written for). */
 int rt_repro_main(const struct rt_case *c);
 /* A fixture maker's result: on an errno the case ends as SKIP
  * (rt_unavailable) or BROKEN, naming rt_failed. */

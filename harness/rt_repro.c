@@ -268,6 +268,14 @@ static int rt_watch(const struct rt_case *c, pid_t pid, int fd, char (*seen)[240
 int rt_repro_main(const struct rt_case *c)
 {
 	rt_the_case = c;
+	/* PAGE was a number when the program was written: on other pages its
+	 * lengths and expected counts mean something else */
+	if (c->page_size && c->page_size != rt_page_size()) {
+		printf("%s (%s)\nwritten for %lu-byte pages, and this kernel's are %lu: write it again with "
+		       "splicecheck repro --page-size %lu %s\n",
+		       c->name, c->where, c->page_size, rt_page_size(), rt_page_size(), c->name);
+		return 2;
+	}
 	char(*seen)[240] = calloc((size_t)c->nsteps + 1, sizeof *seen);
 	char reason[240] = "";
 	const char *tmp = getenv("TMPDIR");

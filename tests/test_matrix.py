@@ -353,6 +353,28 @@ def test_console_output_and_labels():
     assert set(matrix.ARCHES) >= {"amd64", "i386", "arm64", "ppc64el", "s390x"}
 
 
+def test_reproducers_are_written_for_their_guest(tmp_path):
+    """A guest's reproducer is written for its kernel, its architecture's
+    name and page size (ppc64el's Debian kernels have 64 KiB pages: a
+    reproducer with the host's PAGE would mean another case there)."""
+    assert matrix.repro_args("ppc64el", "6.1.176") == [
+        "--kernel", "6.1.176", "--arch", "ppc64le", "--page-size", "65536"]
+    assert matrix.repro_args("s390x") == ["--arch", "s390x", "--page-size", "4096"]
+    for x, spec in matrix.ARCHES.items():
+        assert spec["page"] in (4096, 65536) and spec["machine_name"], x
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    seen = tmp_path / "args"
+    gen = tmp_path / "gen"
+    gen.write_text("#!/bin/sh\necho \"$@\" >> %s\necho 'int main(void) { return 0; }'\n" % seen)
+    gen.chmod(0o755)
+    got = matrix.build_repros(str(gen), ["a.case"], "amd64", str(tmp_path / "out"), version="5.10.262",
+                              log=lambda m: None)
+    assert list(got) == ["a.case"] and os.access(got["a.case"], os.X_OK)
+    assert seen.read_text().split() == ["repro", "a.case", "--kernel", "5.10.262", "--arch", "x86_64",
+                                        "--page-size", "4096"]
+
+
 def test_arch_apt_has_its_own_dir_and_architecture(tmp_path):
     apt = matrix.apt_for(str(tmp_path), "s390x")
     apt.setup()

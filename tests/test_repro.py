@@ -153,6 +153,51 @@ def test_repro_names_its_expected_line_and_kernel(tmp_path):
     assert re.search(r"Expected outcomes: .*linux\.expected:\d+", src)
 
 
+def test_repro_for_another_page_size_and_architecture(tmp_path):
+    """A reproducer for a guest (ci/kernel-matrix --arch) is written with
+    that kernel's page size (PAGE is a number in it) and judged with that
+    architecture's expected lines; run where pages are another size, it
+    says so instead of reporting outcomes that mean something else."""
+    (tmp_path / "c.case").write_text(
+        "case t.page\n  pipe q size=PAGE*2\n  write q.w \"f\"*PAGE\n  fionread q.r\n")
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    (exp / "linux.expected").write_text(
+        "t.page  PAGE PAGE\n"
+        "t.page  1 1        arch=aarch64\n"
+        "t.page  2 2        page=65536\n")
+
+    def gen(*extra):
+        p = subprocess.run([binary(), "-q", "--target", "linux", "--cases", str(tmp_path / "c.case"),
+                            "--expected", str(exp), "repro", "t.page", *extra],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    big = gen("--page-size", "65536", "--arch", "ppc64le", "--kernel", "6.1.176")
+    assert "kernel 6.1.176, ppc64le with 65536-byte pages" in big
+    assert ".size = 131072}" in big and "[65536]" in big and ".page_size = 65536," in big
+    assert re.search(r'expected\[\] = \{\n\t"2",\n\t"2",', big), "the page=65536 line"
+    arm = gen("--arch", "aarch64")
+    assert re.search(r'expected\[\] = \{\n\t"1",\n\t"1",', arm), "the arch=aarch64 line"
+    page = os.sysconf("SC_PAGESIZE")
+    here = gen()
+    assert ".size = %d}" % (2 * page) in here and ".page_size = %d," % page in here
+    if page != 65536:
+        (tmp_path / "big.c").write_text(big)
+        cc = subprocess.run(["cc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", str(tmp_path / "big"),
+                             str(tmp_path / "big.c")], capture_output=True, text=True, timeout=120)
+        assert cc.returncode == 0, cc.stderr[:3000]
+        run = subprocess.run([str(tmp_path / "big")], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2, run.stdout
+        assert "written for 65536-byte pages, and this kernel's are %d" % page in run.stdout
+    for bad in (["--page-size", "5000"], ["--page-size", "2048"], ["--arch", "x86-64!"]):
+        p = subprocess.run([binary(), "-q", "repro", "t.page", *bad], capture_output=True, text=True)
+        assert p.returncode == 2 and bad[0] in p.stderr, (bad, p.stderr)
+    p = subprocess.run([binary(), "-q", "--page-size", "65536", "list"], capture_output=True, text=True)
+    assert p.returncode == 2 and "for repro" in p.stderr
+
+
 def test_repro_of_an_unknown_case_is_a_usage_error():
     proc = subprocess.run([binary(), "-q", *SET, "repro", "no.such.case"], capture_output=True, text=True)
     assert proc.returncode == 2

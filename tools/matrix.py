@@ -70,7 +70,10 @@ QEMU = "qemu-system-x86_64"
 # after an alarm step, gets room so that a 20 ms alarm still comes first,
 # even when the emulated clock lags);
 # debug_exit: whether isa-debug-exit carries the status (else the EXIT
-# marker alone, and poweroff ends the guest); memory in MiB; lava_arch:
+# marker alone, and poweroff ends the guest); memory in MiB; machine_name
+# and page: the architecture as uname -m (and the harness) spells it and the
+# page size of the Debian kernels booted, for writing reproducers that mean
+# on the guest what the case means there; lava_arch:
 # what a LAVA lab's qemu device-type template calls it (the job's
 # context.arch), for the architectures tools/lava_jobs.py writes jobs for.
 # i386 is the 32-bit x86 build in the amd64 guests (the compat ABI).
@@ -80,33 +83,35 @@ ARCHES = {
     "amd64": {"cc": "gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-static",
               "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
               "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True,
-              "lava_arch": "amd64"},
+              "machine_name": "x86_64", "page": 4096, "lava_arch": "amd64"},
     "i386": {"cc": "i686-linux-gnu-gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-i386",
              "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
-             "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True},
+             "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True,
+             "machine_name": "i386", "page": 4096},
     "arm64": {"cc": "aarch64-linux-gnu-gcc", "debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
               "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
               "console": "ttyAMA0", "out": "console", "debug_exit": False, "memory": 1024,
               "harness_args": ["--timeout", "10000"],
-              "kvm": False, "lava_arch": "arm64"},
+              "kvm": False, "machine_name": "aarch64", "page": 4096, "lava_arch": "arm64"},
     "ppc64el": {"cc": "powerpc64le-linux-gnu-gcc", "debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
                 "qemu": "qemu-system-ppc64",
                 "machine": ["-M", "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
                                   "cap-ccf-assist=off,cap-large-decr=off", "-cpu", "power9"],
                 "console": "hvc0", "out": "console", "debug_exit": False, "memory": 1024,
                 "harness_args": ["--timeout", "10000"],
-                "kvm": False, "lava_arch": "ppc64"},
+                "kvm": False, "machine_name": "ppc64le", "page": 65536, "lava_arch": "ppc64"},
     "s390x": {"cc": "s390x-linux-gnu-gcc", "debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
               "qemu": "qemu-system-s390x", "machine": ["-M", "s390-ccw-virtio", "-cpu", "max"],
               "console": "ttysclp0", "out": "console", "debug_exit": False, "memory": 1024,
               "harness_args": ["--timeout", "10000"],
-              "kvm": False, "lava_arch": "s390x"},
+              "kvm": False, "machine_name": "s390x", "page": 4096, "lava_arch": "s390x"},
 }
 DEFAULT_ARCH = "amd64"
 # Cases whose reproducers (`splicecheck repro`) are built with each
-# architecture's compiler and run in its guests after the suite: outcomes
-# that hold on every page size, word size and byte order, since the
-# reproducer carries the host's expected outcomes.
+# architecture's compiler and run in its guests after the suite.  Each is
+# written for its guest: that kernel's version, the architecture's name and
+# page size (PAGE is a number in a reproducer), by a build of the harness
+# of the architecture's word size.
 REPRO_SAMPLE = ["vmsplice.gift.misaligned", "splice.p2p.slots-small-pipe",
                 "tee.flags.all-known", "compat.loff.past-4g-out"]
 REPRO_MARK = "@@SPLICECHECK-MATRIX REPRO "
@@ -616,10 +621,20 @@ class Cpio:
         return self.buf.getvalue()
 
 
-def build_repros(host_harness, cases, arch, outdir, log=progress):
-    """Each case's reproducer (`host_harness repro CASE`), compiled static
-    with the architecture's compiler into outdir: {case: path}.  A case or
-    compiler that is missing is left out, saying why."""
+def repro_args(arch, version=None):
+    """What `splicecheck repro` needs to write a case for a guest of arch
+    running kernel version: expected lines judged for that kernel and
+    architecture, PAGE its page size."""
+    spec = ARCHES[arch]
+    return (["--kernel", version] if version else []) + [
+        "--arch", spec["machine_name"], "--page-size", str(spec["page"])]
+
+
+def build_repros(host_harness, cases, arch, outdir, version=None, log=progress):
+    """Each case's reproducer (`host_harness repro CASE`, written for arch
+    and kernel version), compiled static with the architecture's compiler
+    into outdir: {case: path}.  A case or compiler that is missing is left
+    out, saying why."""
     cc = ARCHES[arch]["cc"]
     if not cases or not shutil.which(cc):
         if cases:
@@ -630,7 +645,8 @@ def build_repros(host_harness, cases, arch, outdir, log=progress):
     for case in cases:
         src = os.path.join(outdir, case + ".c")
         try:
-            p = subprocess.run([host_harness, "repro", case], stdout=subprocess.PIPE,
+            p = subprocess.run([host_harness, "repro", case] + repro_args(arch, version),
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
         except subprocess.TimeoutExpired:
             log("%s: repro %s: %s took more than 60 s" % (arch, case, host_harness))
@@ -1183,12 +1199,18 @@ def main(argv=None):
     gen = next((h for h in (a.host_harness, os.path.join(REPO, "build", "splicecheck-static"),
                             os.path.join(REPO, "build", "splicecheck"))
                 if h != "none" and os.path.isfile(h) and h != a.harness), None)
-    if gen is None:
-        repro_cases = []
-    built = {x: build_repros(gen, repro_cases, x, os.path.join(a.report_dir, "repro", x))
-             for x in sorted({k.get("arch", DEFAULT_ARCH) for k in kernels})}
+    built = {}
     for k in kernels:
-        k["repros"] = built.get(k.get("arch", DEFAULT_ARCH))
+        x = k.get("arch", DEFAULT_ARCH)
+        # the word size is the generating build's: a 32-bit guest's (i386)
+        # are written by its own build, which runs here
+        g = harnesses[x] if ARCHES[x]["machine_name"] == "i386" else gen
+        key = (x, k.get("version"))
+        if key not in built:
+            built[key] = build_repros(g, repro_cases if g else [], x,
+                                      os.path.join(a.report_dir, "repro", x, k.get("version") or "image"),
+                                      version=k.get("version"))
+        k["repros"] = built[key]
 
     host = None
     if a.host_harness != "none":
