@@ -450,6 +450,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--format") && i + 1 < argc) json = !strcmp(argv[++i], "json");
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!strcmp(argv[i], "--bless") && i + 1 < argc) bless = argv[++i];
+    else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) i++;
     else if (strcmp(argv[i], "--kernel-facts")) return 2;
   }
   if (!json) return 2;

@@ -65,10 +65,6 @@ QEMU = "qemu-system-x86_64"
 # guest device the harness's JSON goes to ("console" where the machine has
 # no second port the kernel drives without modules: the JSON then shares
 # the console with a kernel held to loglevel 1, between marker lines);
-# harness_args: more for the harness there (an emulated CPU is many times
-# slower: the watchdog's timeout, which decides only where /proc cannot or
-# after an alarm step, gets room so that a 20 ms alarm still comes first,
-# even when the emulated clock lags);
 # debug_exit: whether isa-debug-exit carries the status (else the EXIT
 # marker alone, and poweroff ends the guest); memory in MiB; machine_name
 # and page: the architecture as uname -m (and the harness) spells it and the
@@ -91,22 +87,28 @@ ARCHES = {
     "arm64": {"cc": "aarch64-linux-gnu-gcc", "debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
               "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
               "console": "ttyAMA0", "out": "console", "debug_exit": False, "memory": 1024,
-              "harness_args": ["--timeout", "10000"],
               "kvm": False, "machine_name": "aarch64", "page": 4096, "lava_arch": "arm64"},
     "ppc64el": {"cc": "powerpc64le-linux-gnu-gcc", "debarch": "ppc64el", "flavour": "powerpc64le", "harness": "splicecheck-ppc64le",
                 "qemu": "qemu-system-ppc64",
                 "machine": ["-M", "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
                                   "cap-ccf-assist=off,cap-large-decr=off", "-cpu", "power9"],
                 "console": "hvc0", "out": "console", "debug_exit": False, "memory": 1024,
-                "harness_args": ["--timeout", "10000"],
                 "kvm": False, "machine_name": "ppc64le", "page": 65536, "lava_arch": "ppc64"},
     "s390x": {"cc": "s390x-linux-gnu-gcc", "debarch": "s390x", "flavour": "s390x", "harness": "splicecheck-s390x",
               "qemu": "qemu-system-s390x", "machine": ["-M", "s390-ccw-virtio", "-cpu", "max"],
               "console": "ttysclp0", "out": "console", "debug_exit": False, "memory": 1024,
-              "harness_args": ["--timeout", "10000"],
               "kvm": False, "machine_name": "s390x", "page": 4096, "lava_arch": "s390x"},
 }
 DEFAULT_ARCH = "amd64"
+# More for the harness in a guest emulated by TCG (every boot of another
+# architecture, and amd64's where KVM does not work): an emulated CPU on a
+# loaded host is many times slower, and the watchdog's timeout, which
+# decides only where /proc cannot or after an alarm step, gets room so that
+# a read or a loop still running when it expires is not taken for a call
+# that sleeps (`+blocks` on i386's 5.10 and 6.1 with the load at 20), and a
+# 20 ms alarm still comes first when the emulated clock lags.  The
+# arguments given with --harness-arg come after, and win.
+TCG_HARNESS_ARGS = ["--timeout", "10000"]
 # Cases whose reproducers (`splicecheck repro`) are built with each
 # architecture's compiler and run in its guests after the suite.  Each is
 # written for its guest: that kernel's version, the architecture's name and
@@ -953,10 +955,12 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
     os.makedirs(workdir, exist_ok=True)
     initrd = os.path.join(workdir, "initramfs.gz")
     arch = kernel.get("arch", DEFAULT_ARCH)
-    with open(initrd, "wb") as f:
-        f.write(build_initramfs(harness, list(args) + ARCHES[arch].get("harness_args", []),
-                                bless=bless, hooks=hooks, repros=kernel.get("repros"),
-                                busybox=kernel.get("busybox") or BUSYBOX, arch=arch))
+
+    def write_initrd(accel):
+        with open(initrd, "wb") as f:
+            f.write(build_initramfs(harness, (TCG_HARNESS_ARGS if accel == "tcg" else []) + list(args),
+                                    bless=bless, hooks=hooks, repros=kernel.get("repros"),
+                                    busybox=kernel.get("busybox") or BUSYBOX, arch=arch))
     if not ARCHES[arch]["kvm"]:
         accels = ["tcg"]  # another architecture: emulated
     elif accel_pref == "auto":
@@ -967,6 +971,7 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
     for accel in accels:
         log("%s: booting %s under %s" % (kernel["label"], os.path.basename(
             kernel["vmlinuz"]), accel))
+        write_initrd(accel)
         res = boot(kernel, initrd, workdir, timeout, accel, log)
         if res["state"] == "ok" or accel == accels[-1]:
             break
