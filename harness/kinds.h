@@ -1,9 +1,11 @@
 /* Fixture kinds: every fd kind, buffer and offset a case can declare.
  * Adding a kind is one entry in the table in kinds.c: its name, its ends,
  * the options it takes, how they map to the arguments of its maker in
- * the runtime (rt.h: rt_make_KIND in harness/rt_fixture.c), and that
- * maker.  The harness calls the maker in the case's child; a reproducer
- * prints a call to the same function with the same arguments. */
+ * the runtime, that maker and the system calls the maker makes; plus the
+ * maker itself (rt_make_KIND, declared in rt.h, in harness/rt_fixture.c or
+ * rt_fdkinds.c).  The harness calls the maker in the case's child; a
+ * reproducer prints a call to the same function with the same arguments;
+ * --seccomp-from-start predicts from the calls (seccomp_needs.c). */
 #ifndef SPLICECHECK_KINDS_H
 #define SPLICECHECK_KINDS_H
 
@@ -48,6 +50,14 @@ struct kind {
 	void (*args)(const struct fixture *f, struct kind_args *ka);
 	rt_maker *make;
 	const char *maker; /* the maker's name, for reproducers */
+	/* The system calls the maker makes, in order, space-separated, named
+	 * as the C library makes them (open is openat, mkfifo mknodat, eventfd
+	 * eventfd2, posix_openpt openat, tcsetattr ioctl).  "a|b": the first of
+	 * a and b this architecture has (mkdir|mkdirat: arm64 has no mkdir).
+	 * --seccomp-from-start predicts from them which fixtures a profile
+	 * breaks (seccomp_needs.c); a unit test resolves them on every
+	 * architecture the project builds. */
+	const char *calls;
 };
 
 /* Makes the fixture in the case's child; returns 0, or an errno with

@@ -4,6 +4,9 @@
 #include "seccomp_needs.h"
 
 #include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -20,8 +23,9 @@ struct need {
 #define N(call, why) {SYS_##call, #call, why, false}
 #define C(call, why) {SYS_##call, #call, why, true}
 
-/* Architectures without the old call (arm64 has no poll, mkdir or dup2;
- * i386 and s390x no accept): the C library makes the newer one instead. */
+/* Architectures without the old call (arm64 has no poll, mkdir or dup2):
+ * the C library makes the newer one instead.  (A fixture kind's calls say
+ * the same as "mkdir|mkdirat": kinds.h.) */
 #ifdef SYS_poll
 #define POLL_CALL poll
 #else
@@ -36,11 +40,6 @@ struct need {
 #define DUP2_CALL dup2
 #else
 #define DUP2_CALL dup3
-#endif
-#ifdef SYS_accept
-#define ACCEPT_CALL accept
-#else
-#define ACCEPT_CALL accept4
 #endif
 /* one more level, so the name above is expanded before N pastes it */
 #define NX(call, why) N(call, why)
@@ -99,66 +98,84 @@ int sc_needs_fatal(const struct sc_profile *p, bool whole, struct sbuf *out)
 	return n;
 }
 
-/* The calls each fixture kind makes, in order (glibc's: open is openat,
- * mkfifo mknodat, eventfd eventfd2, posix_openpt openat, tcsetattr ioctl). */
-static const struct {
-	const char *kind;
-	struct need calls[6];
-} fixture_calls[] = {
-	{"pipe", {N(pipe2, ""), N(fcntl, "")}},
-	{"fifo", {N(mknodat, ""), N(openat, "")}},
-	{"file", {N(openat, ""), N(write, "")}},
-	{"memfd", {N(memfd_create, ""), N(write, "")}},
-	{"open", {N(openat, "")}},
-	{"opath", {N(openat, "")}},
-	{"dir", {NX(MKDIR_CALL, ""), N(openat, "")}},
-	{"socketpair", {N(socketpair, "")}},
-	{"tcp", {N(socket, ""), N(bind, ""), N(listen, ""), N(getsockname, ""), N(connect, ""), NX(ACCEPT_CALL, "")}},
-	{"udp", {N(socket, ""), N(bind, ""), N(getsockname, ""), N(connect, "")}},
-	{"pty", {N(openat, ""), N(ioctl, "")}},
-	{"eventfd", {N(eventfd2, "")}},
-	{"timerfd", {N(timerfd_create, "")}},
-	{"signalfd", {N(rt_sigprocmask, ""), N(signalfd4, "")}},
-	{"epoll", {N(epoll_create1, "")}},
-	{"inotify", {N(inotify_init1, "")}},
-	{"pidfd", {N(pidfd_open, "")}},
-	{"closed", {N(fcntl, "")}},
-	{"buffer", {N(mmap, ""), N(mprotect, "")}},
-	{"offset", {N(mmap, ""), N(mprotect, "")}},
-	{"socket", {N(socket, "")}},
-	{"fanotify", {N(fanotify_init, "")}},
-	{"userfaultfd", {N(userfaultfd, "")}},
-	{"perf-event", {N(perf_event_open, "")}},
-	{"io-uring", {N(io_uring_setup, "")}},
-	{"bpf-map", {N(bpf, "")}},
-	{"fsopen", {N(fsopen, "")}},
-	{"fspick", {N(fspick, "")}},
-	{"open-tree", {N(open_tree, "")}},
-	{"memfd-secret", {N(memfd_secret, "")}},
-	{"seccomp-notify", {N(prctl, ""), N(seccomp, "")}},
-	{"landlock", {N(landlock_create_ruleset, "")}},
-};
-
-static int table_index(const char *kind)
+/* The number of call name on arch, or -1 where it has none.  libseccomp
+ * gives a call that i386, ppc64le and s390x also reach through socketcall
+ * or ipc a pseudo number (-101 for socket) there: the direct call (Linux
+ * 4.3), which the C headers name and a profile's rule on the name also
+ * matches, is found by looking the numbers up.  Other negative numbers:
+ * the architecture has no such call. */
+static int call_nr(uint32_t arch, const char *name)
 {
-	for (size_t i = 0; i < sizeof fixture_calls / sizeof *fixture_calls; i++)
-		if (strcmp(fixture_calls[i].kind, kind) == 0)
-			return (int)i;
+	int r = seccomp_syscall_resolve_name_arch(arch, name);
+	if (r >= 0 || r <= -300 || r > -100)
+		return r < 0 ? -1 : r;
+	for (int nr = 0; nr < 1024; nr++) {
+		char *s = seccomp_syscall_resolve_num_arch(arch, nr);
+		bool same = s && strcmp(s, name) == 0;
+		free(s);
+		if (same)
+			return nr;
+	}
 	return -1;
 }
 
-bool sc_needs_knows_kind(const char *kind)
+/* A call added in Linux 5.1 or later has one number on every architecture
+ * (asm-generic's, arm64's), and a maker makes it by that number where the
+ * C library does not name it (rt.h): ppc64le's memfd_secret is 447, which
+ * its kernel does not know, but a profile's default action still applies
+ * to it. */
+static int generic_nr(const char *name)
 {
-	return table_index(kind) >= 0;
+	int r = seccomp_syscall_resolve_name_arch(SCMP_ARCH_AARCH64, name);
+	return r >= 403 ? r : -1;
+}
+
+int sc_needs_resolve(const char *calls, uint32_t arch, struct sc_call *out, size_t max, char *bad, size_t badn)
+{
+	size_t n = 0;
+	for (const char *w = calls ? calls : ""; *(w += strspn(w, " ")); w += strcspn(w, " ")) {
+		size_t wlen = strcspn(w, " ");
+		if (n == max) {
+			snprintf(bad, badn, "%.*s: more than %zu calls", (int)wlen, w, max);
+			return -1;
+		}
+		/* the first name this architecture has; failing that, the first
+		 * new call by its generic number */
+		out[n].nr = -1;
+		for (int pass = 0; pass < 2 && out[n].nr < 0; pass++)
+			for (const char *a = w; a < w + wlen; a += strcspn(a, "| "), a += *a == '|') {
+				char name[sizeof out->name] = "";
+				size_t alen = strcspn(a, "| ");
+				if (alen < sizeof name)
+					memcpy(name, a, alen), name[alen] = '\0';
+				if (!*name || seccomp_syscall_resolve_name_arch(arch, name) == __NR_SCMP_ERROR) {
+					/* a typo: no call of any architecture */
+					snprintf(bad, badn, "%.*s", (int)wlen, w);
+					return -1;
+				}
+				int nr = pass == 0 ? call_nr(arch, name) : generic_nr(name);
+				if (nr >= 0 && out[n].nr < 0) {
+					out[n].nr = nr;
+					memcpy(out[n].name, name, alen + 1);
+				}
+			}
+		if (out[n++].nr < 0) {
+			snprintf(bad, badn, "%.*s", (int)wlen, w);
+			return -1;
+		}
+	}
+	return (int)n;
 }
 
 bool sc_needs_fixture(const struct sc_profile *p, const struct fixture *f, char *buf, size_t n, bool *skip)
 {
-	int i = table_index(f->kind->name);
-	if (i < 0)
-		return false;
-	for (size_t c = 0; c < 6 && fixture_calls[i].calls[c].name; c++) {
-		const struct need *nd = &fixture_calls[i].calls[c];
+	struct sc_call calls[SC_NEEDS_MAX_CALLS];
+	char bad[64];
+	/* a kind whose calls do not resolve is a table error the unit tests
+	 * catch; there is nothing to predict from */
+	int ncalls = sc_needs_resolve(f->kind->calls, SCMP_ARCH_NATIVE, calls, SC_NEEDS_MAX_CALLS, bad, sizeof bad);
+	for (int c = 0; c < ncalls; c++) {
+		const struct sc_call *nd = &calls[c];
 		char v[32];
 		if (allowed(p, nd->nr, v, sizeof v))
 			continue;

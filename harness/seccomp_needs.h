@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "model.h"
@@ -35,7 +36,19 @@ bool sc_needs_fixture(const struct sc_profile *p, const struct fixture *f, char 
 bool sc_needs_report(const struct sc_profile *p, bool whole, const char *path, const struct suite *s,
 		     const int *order, int n, FILE *err);
 
-/* The kind names sc_needs_fixture knows (tests: every kind has an entry). */
-bool sc_needs_knows_kind(const char *kind);
+/* A fixture kind's calls (struct kind's calls, kinds.h: "socket bind
+ * accept|accept4") as system call numbers of arch (a libseccomp
+ * SCMP_ARCH_* token; SCMP_ARCH_NATIVE: the one this program is built
+ * for), each word the first of its |-separated names the architecture has
+ * (or, a call new in Linux 5.1 or later it lacks, its generic number, as
+ * rt.h makes it).  Returns how many, at most max; -1 with bad set to the
+ * word when the architecture has none of its names, when a name is no
+ * call of any architecture (a typo), or when there are more than max. */
+enum { SC_NEEDS_MAX_CALLS = 8 };
+struct sc_call {
+	long nr;
+	char name[40];
+};
+int sc_needs_resolve(const char *calls, uint32_t arch, struct sc_call *out, size_t max, char *bad, size_t badn);
 
 #endif

@@ -822,12 +822,121 @@ Test(kernel, in_memory_profiles)
 #include "kinds.h"
 #include "seccomp_needs.h"
 
-/* every fixture kind has its calls listed, so the prediction covers it */
-Test(needs, every_kind_listed)
+/* The architectures the project builds (build.ninja: the native build and
+ * `ninja cross`), for the kinds' calls: each must name calls every one of
+ * them has. */
+static const struct {
+	const char *name;
+	uint32_t arch;
+} built_archs[] = {
+	{"x86-64", SCMP_ARCH_X86_64}, {"i386", SCMP_ARCH_X86}, {"aarch64", SCMP_ARCH_AARCH64},
+	{"ppc64le", SCMP_ARCH_PPC64LE}, {"s390x", SCMP_ARCH_S390X},
+};
+
+/* every fixture kind says the calls its maker makes, and they are calls
+ * of every architecture built, so the prediction covers the kind there */
+Test(needs, every_kind_has_calls_that_resolve)
 {
 	const struct kind *k;
-	for (size_t i = 0; (k = kind_at(i)); i++)
-		cr_expect(sc_needs_knows_kind(k->name), "kind %s has no calls in seccomp_needs.c", k->name);
+	size_t nkinds = 0;
+	for (size_t i = 0; (k = kind_at(i)); i++, nkinds++) {
+		cr_expect(k->calls && k->calls[strspn(k->calls, " ")], "kind %s: its calls (kinds.c) are missing",
+			  k->name);
+		for (size_t a = 0; a < sizeof built_archs / sizeof *built_archs; a++) {
+			struct sc_call calls[SC_NEEDS_MAX_CALLS];
+			char bad[64] = "";
+			int n = sc_needs_resolve(k->calls, built_archs[a].arch, calls, SC_NEEDS_MAX_CALLS, bad, sizeof bad);
+			cr_expect_gt(n, 0, "kind %s on %s: calls \"%s\": '%s' is no system call there", k->name,
+				     built_archs[a].name, k->calls ? k->calls : "", bad);
+		}
+	}
+	cr_expect_gt(nkinds, 30);
+}
+
+/* what the table check above relies on: a name no architecture has, or
+ * none of whose alternatives this one has, is refused; a|b takes the first
+ * the architecture has */
+Test(needs, resolve_takes_the_first_the_arch_has)
+{
+	struct sc_call c[SC_NEEDS_MAX_CALLS];
+	char bad[64] = "";
+	cr_expect_eq(sc_needs_resolve("pipe2 no_such_call", SCMP_ARCH_X86_64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad),
+		     -1);
+	cr_expect_str_eq(bad, "no_such_call");
+	cr_expect_eq(sc_needs_resolve("mkdir", SCMP_ARCH_AARCH64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), -1);
+	cr_expect_str_eq(bad, "mkdir");
+	cr_expect_eq(sc_needs_resolve(NULL, SCMP_ARCH_NATIVE, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 0);
+	cr_expect_eq(sc_needs_resolve("read read read read read read read read read", SCMP_ARCH_NATIVE, c,
+				      SC_NEEDS_MAX_CALLS, bad, sizeof bad), -1);
+	cr_expect(strstr(bad, "more than 8 calls"), "%s", bad);
+
+	cr_assert_eq(sc_needs_resolve(" mkdir|mkdirat  pipe2 ", SCMP_ARCH_X86_64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 2);
+	cr_expect_str_eq(c[0].name, "mkdir");
+	cr_expect_eq(c[0].nr, 83); /* x86-64's mkdir */
+	cr_expect_str_eq(c[1].name, "pipe2");
+	cr_expect_eq(c[1].nr, 293);
+	cr_assert_eq(sc_needs_resolve("mkdir|mkdirat", SCMP_ARCH_AARCH64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_str_eq(c[0].name, "mkdirat"); /* arm64 has no mkdir */
+	cr_expect_eq(c[0].nr, 34);
+	cr_assert_eq(sc_needs_resolve("accept|accept4", SCMP_ARCH_X86_64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_str_eq(c[0].name, "accept");
+	cr_expect_eq(c[0].nr, 43);
+	/* i386 and s390x reach accept only through socketcall, or as accept4 */
+	cr_assert_eq(sc_needs_resolve("accept|accept4", SCMP_ARCH_X86, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_str_eq(c[0].name, "accept4");
+	cr_expect_eq(c[0].nr, 364);
+	cr_assert_eq(sc_needs_resolve("accept|accept4", SCMP_ARCH_S390X, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_str_eq(c[0].name, "accept4");
+	/* the direct calls of what libseccomp multiplexes through socketcall
+	 * there (the C headers' numbers) */
+	cr_assert_eq(sc_needs_resolve("socket", SCMP_ARCH_X86, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_eq(c[0].nr, 359);
+	cr_assert_eq(sc_needs_resolve("accept|accept4", SCMP_ARCH_PPC64LE, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_str_eq(c[0].name, "accept");
+	cr_expect_eq(c[0].nr, 330);
+	/* ppc64le has no memfd_secret: the runtime makes it by its generic
+	 * number (rt.h), which a profile's default action still judges */
+	cr_assert_eq(sc_needs_resolve("memfd_secret", SCMP_ARCH_PPC64LE, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 1);
+	cr_expect_eq(c[0].nr, 447);
+	/* a name no architecture has is refused, wherever it stands */
+	cr_expect_eq(sc_needs_resolve("memfd_secert", SCMP_ARCH_X86_64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), -1);
+	cr_expect_eq(sc_needs_resolve("mkdir|mkdirta", SCMP_ARCH_X86_64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), -1);
+	cr_expect_eq(sc_needs_resolve("mkdri|mkdirat", SCMP_ARCH_AARCH64, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), -1);
+	cr_expect_str_eq(bad, "mkdri|mkdirat");
+	/* native: the C library's numbers */
+	cr_assert_eq(sc_needs_resolve("pipe2 mkdir|mkdirat", SCMP_ARCH_NATIVE, c, SC_NEEDS_MAX_CALLS, bad, sizeof bad), 2);
+	cr_expect_eq(c[0].nr, SYS_pipe2);
+#ifdef SYS_mkdir
+	cr_expect_eq(c[1].nr, SYS_mkdir);
+#else
+	cr_expect_eq(c[1].nr, SYS_mkdirat);
+#endif
+}
+
+/* a profile denying any one call of a kind's maker is predicted to stop
+ * that kind's fixture at that call */
+Test(needs, each_call_denied_is_predicted)
+{
+	const struct kind *k;
+	for (size_t i = 0; (k = kind_at(i)); i++) {
+		struct sc_call calls[SC_NEEDS_MAX_CALLS];
+		char bad[64] = "";
+		int n = sc_needs_resolve(k->calls, SCMP_ARCH_NATIVE, calls, SC_NEEDS_MAX_CALLS, bad, sizeof bad);
+		for (int c = 0; c < n; c++) {
+			char text[256], why[64] = "", want[64];
+			snprintf(text, sizeof text, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+				 "[\"%s\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}", calls[c].name);
+			struct sc_profile *p = parse_ok(text);
+			struct fixture f = {.kind = k};
+			bool skip = false;
+			cr_expect(sc_needs_fixture(p, &f, why, sizeof why, &skip), "kind %s: denying %s is not predicted",
+				  k->name, calls[c].name);
+			snprintf(want, sizeof want, "%s: EPERM", calls[c].name);
+			cr_expect_str_eq(why, want, "kind %s", k->name);
+			cr_expect(skip, "kind %s: EPERM is a SKIP", k->name);
+			sc_profile_free(p);
+		}
+	}
 }
 
 Test(needs, deny_all_and_allow_all)
