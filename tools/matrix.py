@@ -66,7 +66,10 @@ QEMU = "qemu-system-x86_64"
 # no second port the kernel drives without modules: the JSON then shares
 # the console with a kernel held to loglevel 1, between marker lines);
 # debug_exit: whether isa-debug-exit carries the status (else the EXIT
-# marker alone, and poweroff ends the guest); memory in MiB; machine_name
+# marker alone, and poweroff ends the guest); memory in MiB (at least 1 GiB:
+# a kernel with less than 512 MiB of RAM turns transparent huge pages off at
+# boot whatever its config, hugepage_init in mm/huge_memory.c, and the THP
+# cases would be SKIP; a 512 MiB amd64 guest said "[never]"); machine_name
 # and page: the architecture as uname -m (and the harness) spells it and the
 # page size of the Debian kernels booted, for writing reproducers that mean
 # on the guest what the case means there; lava_arch:
@@ -78,11 +81,11 @@ QEMU = "qemu-system-x86_64"
 ARCHES = {
     "amd64": {"cc": "gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-static",
               "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
-              "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True,
+              "out": "/dev/ttyS1", "debug_exit": True, "memory": 1024, "kvm": True,
               "machine_name": "x86_64", "page": 4096, "lava_arch": "amd64"},
     "i386": {"cc": "i686-linux-gnu-gcc", "debarch": "amd64", "flavour": DEFAULT_FLAVOUR, "harness": "splicecheck-i386",
              "qemu": QEMU, "machine": ["-cpu", "max"], "console": "ttyS0",
-             "out": "/dev/ttyS1", "debug_exit": True, "memory": 512, "kvm": True,
+             "out": "/dev/ttyS1", "debug_exit": True, "memory": 1024, "kvm": True,
              "machine_name": "i386", "page": 4096},
     "arm64": {"cc": "aarch64-linux-gnu-gcc", "debarch": "arm64", "flavour": "cloud-arm64", "harness": "splicecheck-aarch64",
               "qemu": "qemu-system-aarch64", "machine": ["-M", "virt", "-cpu", "cortex-a57"],
