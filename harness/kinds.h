@@ -1,9 +1,10 @@
 /* Fixture kinds: every fd kind, buffer and offset a case can declare.
  * Adding a kind is one entry in the table in kinds.c: its name, its ends,
  * the options it takes, how they map to the arguments of its maker in
- * the runtime, that maker and the system calls the maker makes; plus the
- * maker itself (rt_make_KIND, declared in rt.h, in harness/rt_fixture.c or
- * rt_fdkinds.c).  The harness calls the maker in the case's child; a
+ * the runtime, that maker, the system calls the maker makes and an
+ * example of its use; plus the maker itself (rt_make_KIND, declared in
+ * rt.h, in harness/rt_fdkinds.c or rt_fixture.c) and the kind's row in
+ * docs/writing-cases.md (docs/writing-cases.md, "Adding a fixture kind").  The harness calls the maker in the case's child; a
  * reproducer prints a call to the same function with the same arguments;
  * --seccomp-from-start predicts from the calls (seccomp_needs.c). */
 #ifndef SPLICECHECK_KINDS_H
@@ -58,6 +59,11 @@ struct kind {
 	 * breaks (seccomp_needs.c); a unit test resolves them on every
 	 * architecture the project builds. */
 	const char *calls;
+	/* A case body using it, one line a line: its fixture with the options
+	 * worth showing, then steps on it.  `splicecheck reference` prints it;
+	 * tests/test_repro.py reproduces it, so a kind a reproducer cannot
+	 * write fails there. */
+	const char *example;
 };
 
 /* Makes the fixture in the case's child; returns 0, or an errno with

@@ -204,44 +204,10 @@ def test_repro_of_an_unknown_case_is_a_usage_error():
     assert "no case named 'no.such.case'" in proc.stderr
 
 
-# One small case per fixture kind and per call, so that a kind or call
-# added to the tables that a reproducer cannot write fails here
-# (the suite's cases need not use every one).
-KIND_EXAMPLES = {
-    "pipe": "pipe x fill=5 byte=z size=8192 nonblock=w\n  fionread x.r",
-    "fifo": "fifo x nonblock=r close=w\n  write x.rw \"ab\"",
-    "file": "file x data=\"a\\x01?\" append\n  fsize x",
-    "memfd": "memfd x size=10 byte=q\n  read x 4",
-    "open": "open x /dev/null mode=w\n  write x \"hi\"",
-    "opath": "opath x\n  fsize x",
-    "dir": "dir x\n  read x 1",
-    "socketpair": "socketpair x unix-dgram nonblock\n  read x.0 1",
-    "tcp": "tcp x\n  write x.c \"tcp\"\n  read x.s 3",
-    "udp": "udp x nonblock=s\n  read x.s 1",
-    "pty": "pty x\n  write x.s \"pty\"\n  read x.m 3",
-    "eventfd": "eventfd x count=3 nonblock\n  read x 8",
-    "timerfd": "timerfd x nonblock\n  read x 8",
-    "signalfd": "signalfd x nonblock\n  read x 128",
-    "epoll": "epoll x\n  read x 1",
-    "inotify": "inotify x\n  fionread x",
-    "pidfd": "pidfd x\n  read x 1",
-    "closed": "closed x\n  close x",
-    "socket": "socket x inet-stream nonblock\n  read x 1",
-    "fanotify": "fanotify x\n  read x 1",
-    "userfaultfd": "userfaultfd x\n  read x 1",
-    "perf-event": "perf-event x\n  read x 8",
-    "io-uring": "io-uring x\n  read x 1",
-    "bpf-map": "bpf-map x\n  read x 1",
-    "fsopen": "fsopen x\n  read x 1",
-    "fspick": "fspick x /\n  read x 1",
-    "open-tree": "open-tree x\n  read x 1",
-    "memfd-secret": "memfd-secret x\n  fsize x",
-    "seccomp-notify": "seccomp-notify x\n  fionread x",
-    "landlock": "landlock x\n  read x 1",
-    "buffer": "buffer x pages=2 offset=100 fill=k prot=r\n  peek x+4090 10",
-    "offset": "offset x 7 prot=r\n  getoff x",
-}
-
+# One small case per call, so that a call added to the table that a
+# reproducer cannot write fails here (the suite's cases need not use every
+# one); each fixture kind's example is in its entry in harness/kinds.c,
+# which `splicecheck reference` prints under the kind.
 CALL_EXAMPLES = {
     "vmsplice": "buffer b fill=v\n  pipe p\n  vmsplice p.w [b:3, b+1:2]*2 4 GIFT|0x100",
     "splice": "file f data=\"splice\"\n  pipe p\n  offset o 1\n  splice f &o p.w NULL 3 MOVE\n  getoff o\n"
@@ -283,17 +249,31 @@ CALL_EXAMPLES = {
 }
 
 
-def reference_names(kind):
+def reference():
+    """`splicecheck reference` as {kind: its example (a case body)} and the call names."""
     out = subprocess.run([binary(), "reference"], capture_output=True, text=True, check=True).stdout
-    return [line.split()[1] for line in out.splitlines() if line.startswith(kind + " ")]
+    kinds, calls, kind = {}, [], None
+    for line in out.splitlines():
+        if line.startswith("kind "):
+            kind = line.split()[1]
+            kinds[kind] = ""
+        elif line.startswith("  ") and kind:
+            kinds[kind] += line + "\n"
+        elif line.startswith("call "):
+            kind = None
+            calls.append(line.split()[1])
+    return kinds, calls
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
 def test_every_kind_and_call_reproduces(tmp_path):
-    kinds, calls = reference_names("kind"), reference_names("call")
-    missing = [k for k in kinds if k not in KIND_EXAMPLES] + [c for c in calls if c not in CALL_EXAMPLES]
+    kinds, calls = reference()
+    assert len(kinds) > 30 and "pipe" in kinds
+    missing = [k for k, body in kinds.items() if not body.strip()]
+    assert not missing, f"kinds without an example in harness/kinds.c: {missing}"
+    missing = [c for c in calls if c not in CALL_EXAMPLES]
     assert not missing, f"add an example to tests/test_repro.py for {missing}"
-    text = "".join(f"case gen.kind.{k}\n  covers vmsplice.fd-bad\n  {body}\n\n" for k, body in KIND_EXAMPLES.items())
+    text = "".join(f"case gen.kind.{k}\n  covers vmsplice.fd-bad\n{body}\n" for k, body in kinds.items())
     text += "".join(f"case gen.call.{c}\n  covers vmsplice.fd-bad\n  {body}\n\n" for c, body in CALL_EXAMPLES.items())
     cases_dir, exp_dir = tmp_path / "cases", tmp_path / "expected"
     cases_dir.mkdir()
