@@ -74,6 +74,10 @@
 
 /* The running kernel's page size (sysconf), and the largest Linux uses. */
 unsigned long rt_page_size(void);
+/* len bytes of fresh read-write memory at a fixed low address (the next
+ * free one), so that its distance from the top of user space is the same
+ * in every run; MAP_FAILED with errno set. */
+void *rt_map_low(size_t len);
 #define RT_PAGE_MAX (64 * 1024)
 #define RT_MAX_ENDS 4
 #define RT_FIXTURE_INIT {.fd = {-1, -1, -1, -1}}

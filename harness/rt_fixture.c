@@ -350,6 +350,34 @@ int rt_make_closed(const struct rt_fixture_args *a, struct rt_fixture *fx)
 	return 0;
 }
 
+/* Where buffers go: low in the address space, at a fixed address, the
+ * next free one after the last buffer, not where mmap puts them by
+ * itself: just below the stack, at a distance ASLR draws anew for each
+ * run.  A length that reaches past a buffer (2 GiB) is then refused or
+ * clamped by the kernel's access_ok the same way in every run: arm64's
+ * 6.1 has mmap's area within about 2 GiB of the top of user space, and
+ * refused such an iovec (EFAULT) in most runs but clamped it in some.
+ * Where that address is taken, the next gigabyte; after a few, mmap's
+ * own choice. */
+#define RT_BUFFER_BASE 0x40000000UL
+#define RT_BUFFER_STEP 0x40000000UL
+void *rt_map_low(size_t len)
+{
+	static uintptr_t next = RT_BUFFER_BASE;
+	uintptr_t hint = next;
+	for (int i = 0; i < 4 && hint && hint + len > hint; i++, hint += RT_BUFFER_STEP) {
+		void *p = mmap((void *)hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		if ((uintptr_t)p == hint) {
+			next = hint + len;
+			return p;
+		}
+		munmap(p, len); /* the kernel put it elsewhere: the hint is taken */
+	}
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
 /* pages of memory filled with byte, then one inaccessible guard page so
  * that a transfer running past the end faults instead of reading a
  * neighbour; the buffer starts offset bytes in, len long when given. */
@@ -363,7 +391,7 @@ int rt_make_buffer(const struct rt_fixture_args *a, struct rt_fixture *fx)
 	}
 	size_t pages = a->pages ? a->pages : 1, page = rt_page_size();
 	fx->maplen = (pages + 1) * page;
-	fx->map = mmap(NULL, fx->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fx->map = rt_map_low(fx->maplen);
 	if (fx->map == MAP_FAILED) {
 		fx->map = NULL;
 		return rt_fail("mmap buffer");
