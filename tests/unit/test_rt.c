@@ -95,6 +95,22 @@ Test(rt, buffer_has_a_guard_page_and_offset_its_value)
 	cr_assert_eq(*o.off, -7);
 }
 
+/* Buffers lie low, one after another, far below the top of user space
+ * whatever ASLR drew: 2 GiB past one is still user space in every run. */
+Test(rt, buffers_lie_low_one_after_another)
+{
+	struct rt_fixture a = RT_FIXTURE_INIT, b = RT_FIXTURE_INIT;
+	struct rt_fixture_args args = {.pages = 3, .byte = 'x', .prot = PROT_READ | PROT_WRITE};
+	cr_assert_eq(rt_make_buffer(&args, &a), 0);
+	cr_assert_eq(rt_make_buffer(&args, &b), 0);
+	uintptr_t pa = (uintptr_t)a.map, pb = (uintptr_t)b.map;
+	cr_assert(pa >= 0x40000000UL && pa < 0x40000000UL * 5, "buffer at %#lx", (unsigned long)pa);
+	cr_assert(pb >= pa + a.maplen && pb < 0x40000000UL * 5, "second buffer at %#lx", (unsigned long)pb);
+	cr_assert_eq(a.map[0], 'x');
+	munmap(a.map, a.maplen);
+	munmap(b.map, b.maplen);
+}
+
 /* ---- a reproducer's runner, with a case of its own ---- */
 
 static const struct rt_name errnos[] = {{EAGAIN, "EAGAIN"}, {EBADF, "EBADF"}};
