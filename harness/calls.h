@@ -1,7 +1,7 @@
 /* The calls a step can make: the calls under test (vmsplice, splice, tee)
  * and the plain ones that set up or observe (read, write, close, poke,
  * F_SETPIPE_SZ, FIONREAD, lseek, ...).  Adding a call is one entry in the
- * table in calls.c. */
+ * table in calls.c, its example included. */
 #ifndef SPLICECHECK_CALLS_H
 #define SPLICECHECK_CALLS_H
 
@@ -53,6 +53,12 @@ struct call {
 	 * raw arguments. */
 	void (*seen_by_seccomp)(const unsigned long long *raw, struct seen_call *seen);
 	struct repro_c repro;
+	/* A case body using it, one line a line: the fixtures it needs, then
+	 * the step (after any steps that set it up).  `splicecheck reference`
+	 * prints it under the call; tests/test_repro.py reproduces it, so a
+	 * call a reproducer cannot write fails there, and a unit test fails
+	 * for a call without one. */
+	const char *example;
 };
 
 const struct call *call_by_name(const char *name);

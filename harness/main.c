@@ -372,24 +372,31 @@ static bool nothing_selected(const struct options *o)
 	return true;
 }
 
-/* The fixture kinds (each with its example under it) and calls the tables
- * hold, for the case-writing guide (a test checks the guide names every
- * one). */
+/* An example case body, indented under the kind or call it shows. */
+static void print_example(const char *example)
+{
+	for (const char *l = example; l && *l; l += *l == '\n') {
+		int n = (int)strcspn(l, "\n");
+		printf("  %.*s\n", n, l);
+		l += n;
+	}
+}
+
+/* The fixture kinds and calls the tables hold, each with its example
+ * under it, for the case-writing guide (a test checks the guide names
+ * every one) and for tests/test_repro.py, which reproduces the examples. */
 static void print_reference(void)
 {
 	const struct kind *k;
 	const struct call *c;
 	for (size_t i = 0; (k = kind_at(i)); i++) {
 		printf("kind %-12s %s\n", k->name, k->summary);
-		/* its example, indented as a case's body */
-		for (const char *l = k->example; l && *l; l += *l == '\n') {
-			int n = (int)strcspn(l, "\n");
-			printf("  %.*s\n", n, l);
-			l += n;
-		}
+		print_example(k->example);
 	}
-	for (size_t i = 0; (c = call_at(i)); i++)
+	for (size_t i = 0; (c = call_at(i)); i++) {
 		printf("call %-12s %s\n", c->name, c->summary);
+		print_example(c->example);
+	}
 }
 
 /* A seccomp profile, its warnings on stderr; NULL (said why) if refused. */

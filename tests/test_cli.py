@@ -241,7 +241,7 @@ def test_reference_is_documented(run):
     ref = run("reference").stdout.splitlines()
     assert ref
     for line in ref:
-        if line.startswith(" "):  # a kind's example, under it
+        if line.startswith(" "):  # a kind's or call's example, under it
             continue
         what, name = line.split()[:2]
         assert f"`{name}" in guide, f"{what} {name} is not in docs/writing-cases.md"

@@ -1,6 +1,7 @@
 /* The case-file parser: what it builds, and the file:line it names when
  * the input is wrong. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "calls.h"
@@ -123,4 +124,42 @@ Test(case_parse, every_kind_and_call_has_a_summary)
 		cr_assert(k->summary && *k->summary && k->make, "kind %s", k->name);
 	for (size_t i = 0; (c = call_at(i)); i++)
 		cr_assert(c->summary && *c->summary && (c->exec || c->nr >= 0), "call %s", c->name);
+}
+
+/* "case NAME" and the example under it, indented as a case's body. */
+static bool parse_example(const char *name, const char *example)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "case %s\n", name);
+	for (const char *l = example; *l && n < sizeof text; l += *l == '\n') {
+		int len = (int)strcspn(l, "\n");
+		n += (size_t)snprintf(text + n, sizeof text - n, "  %.*s\n", len, l);
+		l += len;
+	}
+	cr_assert(n < sizeof text, "the example of %s is too long for this test", name);
+	return parse(text);
+}
+
+/* tests/test_repro.py reproduces these examples; here, without a
+ * compiler: each entry has one, it parses, and it uses what it shows. */
+Test(case_parse, every_call_and_kind_has_an_example_using_it)
+{
+	const struct call *c;
+	for (size_t i = 0; (c = call_at(i)); i++) {
+		cr_assert(c->example && *c->example, "call %s has no example in its entry in harness/calls.c", c->name);
+		cr_assert(parse_example("example.call", c->example), "call %s: its example: %s", c->name, d.msg);
+		bool used = false;
+		for (int j = 0; j < s.cases[0].nsteps; j++)
+			used |= s.cases[0].steps[j].call == c;
+		cr_assert(used, "call %s: its example makes no %s step", c->name, c->name);
+	}
+	const struct kind *k;
+	for (size_t i = 0; (k = kind_at(i)); i++) {
+		cr_assert(k->example && *k->example, "kind %s has no example in its entry in harness/kinds.c", k->name);
+		cr_assert(parse_example("example.kind", k->example), "kind %s: its example: %s", k->name, d.msg);
+		bool used = false;
+		for (int j = 0; j < s.cases[0].nfix; j++)
+			used |= s.cases[0].fix[j].kind == k;
+		cr_assert(used, "kind %s: its example declares no %s", k->name, k->name);
+	}
 }
