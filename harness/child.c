@@ -248,6 +248,28 @@ void child_prepare(void)
 	setrlimit(RLIMIT_CORE, &no_core);
 }
 
+void child_warm(void)
+{
+	/* the state every case writes or reads first (volatile: a store of
+	 * what is there already would be left out) */
+	*(volatile unsigned *)&watch.timeout_ms = watch.timeout_ms;
+	sigrec_reset();
+	errno = 0;
+	volatile int touch = WATCHDOG_SIGNAL + (install_profile != NULL) + (predict_profile != NULL);
+	(void)touch;
+	/* the stack its steps run on: child_run's frame and below */
+	volatile char stack[4 * 4096];
+	for (size_t i = 0; i < sizeof stack; i += 1024)
+		stack[i] = 0;
+	/* the code of the common path, each page with its neighbours (a
+	 * fault maps those too) */
+	static void (*const code[])(void) = {
+		(void (*)(void))child_run, (void (*)(void))arg_resolve, (void (*)(void))_exit,
+	};
+	for (size_t i = 0; i < sizeof code / sizeof *code; i++)
+		touch = *(const volatile unsigned char *)(uintptr_t)code[i];
+}
+
 void child_run(const struct tcase *c, int fd, const char *scratch_dir, const struct make_env *env)
 {
 	/* a harness started with a standard fd closed may have been given it

@@ -17,6 +17,11 @@ void child_set_seccomp(const struct sc_profile *install, const struct sc_profile
  * files.  Before child_run. */
 void child_prepare(void);
 
+/* In a case's process made before its case is known (launcher.c's
+ * spares): takes, while it waits, the page faults every case's process
+ * takes first, so that they are not on the case's time. */
+void child_warm(void);
+
 /* The watchdog's limits for the actors a case starts (set before forking):
  * the case's timeout, and whether /proc may tell that a task sleeps. */
 void child_set_watch(unsigned timeout_ms, bool use_proc);

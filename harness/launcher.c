@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -16,28 +17,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* One request, harness -> server; the case's pipe end rides along
- * (SCM_RIGHTS).  SOCK_SEQPACKET keeps requests whole. */
-struct request {
+/* A case to run, harness -> whichever spare (or the server) takes it; the
+ * case's pipe end rides along (SCM_RIGHTS).  SOCK_SEQPACKET keeps each
+ * one whole and gives it to one reader. */
+struct go {
 	int32_t slot, pos, aux;
+};
+
+/* A spare's entry, in the page shared with the server and the spares. */
+enum { SPARE_FREE, SPARE_ASKED, SPARE_TAKEN };
+struct spare {
+	volatile pid_t pid;     /* the kernel writes it (CLONE_PARENT_SETTID);
+				 * the server, -errno when it could not */
+	volatile int32_t state; /* the harness: FREE, ASKED; the spare: TAKEN */
 };
 
 static struct {
 	launch_body body;
 	void (*prepare)(void);
+	void (*warm)(void);
 	int slots;
 	pid_t harness;
-	pid_t server;         /* > 0 while the server is in use */
-	int sock;             /* the harness's end */
-	/* one per slot, shared with the server: the kernel writes the pid
-	 * there (CLONE_PARENT_SETTID) before the process first runs; the
-	 * server writes -errno there when it could not make it.  Then two
-	 * for the probe: its pid, and the parent it saw. */
-	volatile pid_t *pids; /* MAP_SHARED */
-	pid_t *forked;        /* the harness's own record, when it forks */
-	int exit_fd;          /* signalfd for SIGCHLD, or -1 */
+	pid_t server;      /* > 0 while the server is in use */
+	int sock;          /* the harness's end: spare requests (an entry's index) */
+	int go;            /* the harness's end of the go socket */
+	int go_peer;       /* the server's and the spares' end (-1 in the harness) */
+	/* MAP_SHARED: a pid per slot (the kernel writes it when the server
+	 * makes the process, the spare when it takes the case; the server
+	 * writes -errno when no process could be had), then two for the
+	 * probe (its pid, the parent it saw), then the spares */
+	volatile pid_t *pids;
+	struct spare *spare;
+	int nspare;
+	size_t map_len;
+	pid_t *forked;     /* the harness's own record, when it forks */
+	int exit_fd;       /* signalfd for SIGCHLD, or -1 */
+	bool in_batch;     /* launcher_reap: read it, not yet reaped to none */
 	sigset_t old_mask;
-} L = {.sock = -1, .server = -1, .exit_fd = -1};
+} L = {.sock = -1, .go = -1, .go_peer = -1, .server = -1, .exit_fd = -1};
 
 /* SIGCHLD is blocked in the harness for its signalfd; a case's process
  * must have it as the harness had it before. */
@@ -71,6 +88,94 @@ static void bind_to_harness(void)
 		_exit(1);
 }
 
+/* The next case from the go socket: 1 with *fd its pipe end (-1 when the
+ * fd did not come: this process is out of them); 0 at its end (the
+ * harness closed it: the run is over); -1 when there is none now (flags
+ * MSG_DONTWAIT; another took it). */
+static int take_go(struct go *g, int *fd, int flags)
+{
+	struct iovec iov = {g, sizeof *g};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+	long n;
+	do
+		n = syscall(SYS_recvmsg, L.go_peer, &mh, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return -1;
+	if (n != (long)sizeof *g || g->slot < 0 || g->slot >= L.slots)
+		return 0;
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+	*fd = -1;
+	if (h && h->cmsg_type == SCM_RIGHTS && !(mh.msg_flags & MSG_CTRUNC))
+		memcpy(fd, CMSG_DATA(h), sizeof *fd);
+	return 1;
+}
+
+/* A spare: a case's process made before its case, waiting for one.  The
+ * server makes one for each case the harness starts, while that case
+ * runs; so starting the next case costs the harness one message, not the
+ * making of a process.  It becomes the case's process as it takes it: its
+ * pid goes where the harness looks for that case's. */
+__attribute__((noreturn)) static void spare(int k, int server_sock)
+{
+	syscall(SYS_close, server_sock);
+	bind_to_harness();
+	if (L.warm)
+		L.warm();
+	for (;;) {
+		struct go g;
+		int fd;
+		if (take_go(&g, &fd, 0) <= 0)
+			_exit(0);
+		if (fd < 0) {
+			L.pids[g.slot] = -EMFILE;
+			continue;
+		}
+		/* TAKEN first: a spare that dies between the two is never
+		 * taken for that case's process (its case hangs up unmade) */
+		L.spare[k].state = SPARE_TAKEN;
+		L.pids[g.slot] = L.spare[k].pid;
+		syscall(SYS_close, L.go_peer);
+		L.body(g.pos, g.aux, fd);
+		_exit(1);
+	}
+}
+
+/* The server could not make a spare: it takes a case itself, when one
+ * comes that no spare takes first, and makes its process (or says why
+ * not), so that no case waits for a spare that is not there.  Like
+ * take_go. */
+static int take_one(int server_sock)
+{
+	struct go g;
+	int fd;
+	int r = take_go(&g, &fd, MSG_DONTWAIT);
+	if (r <= 0)
+		return r;
+	if (fd < 0) {
+		L.pids[g.slot] = -EMFILE;
+		return 1;
+	}
+	long pid = clone_sibling(&L.pids[g.slot]);
+	if (pid == 0) {
+		syscall(SYS_close, server_sock);
+		syscall(SYS_close, L.go_peer);
+		bind_to_harness();
+		L.body(g.pos, g.aux, fd);
+		_exit(1);
+	}
+	if (pid < 0)
+		L.pids[g.slot] = -errno;
+	/* after the pid or -errno is written: the harness, seeing the pipe
+	 * hang up, then finds one or the other */
+	close(fd);
+	return 1;
+}
+
 /* The first thing the server does: a process made as a case's will be,
  * which says who its parent is and exits; its pid goes to the harness.
  * Where clone(CLONE_PARENT) is refused the server exits instead. */
@@ -86,62 +191,62 @@ static void probe(int sock)
 		_exit(1);
 }
 
+/* fd, moved out of the way of the /dev/null that prepare puts on 0-2 */
+static int above_stdio(int fd)
+{
+	if (fd > 2)
+		return fd;
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (moved < 0)
+		return fd;
+	close(fd);
+	return moved;
+}
+
 __attribute__((noreturn)) static void serve(int sock)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != L.harness)
 		_exit(0);
-	/* out of the way of the /dev/null that prepare puts on 0-2 */
-	if (sock <= 2) {
-		int moved = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-		if (moved >= 0) {
-			close(sock);
-			sock = moved;
-		}
-	}
+	sock = above_stdio(sock);
+	L.go_peer = above_stdio(L.go_peer);
 	probe(sock);
 	if (L.exit_fd >= 0)
 		close(L.exit_fd);
 	restore_mask();
 	L.prepare();
+	/* cases the server owes: one for each spare it could not make */
+	int owed = 0;
 	for (;;) {
-		struct request rq;
-		struct iovec iov = {&rq, sizeof rq};
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} cm;
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-				    .msg_controllen = sizeof cm.buf};
-		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (owed > 0) {
+			struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = L.go_peer, .events = POLLIN}};
+			if (poll(p, 2, -1) < 0)
+				continue;
+			if (p[1].revents) {
+				int r = take_one(sock);
+				if (r > 0)
+					owed--;
+				else if (r == 0)
+					owed = 0; /* the run is over: no more cases */
+			}
+			if (!p[0].revents)
+				continue;
+		}
+		int32_t k;
+		ssize_t n = recv(sock, &k, sizeof k, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			_exit(0); /* the harness closed its end, or is gone */
-		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
-		if ((size_t)n != sizeof rq || rq.slot < 0 || rq.slot >= L.slots)
+		if (n != (ssize_t)sizeof k || k < 0 || k >= L.nspare)
 			_exit(1);
-		if (!h || h->cmsg_type != SCM_RIGHTS || (mh.msg_flags & MSG_CTRUNC)) {
-			/* the fd did not arrive: this process is out of them */
-			L.pids[rq.slot] = -EMFILE;
-			continue;
+		long pid = clone_sibling(&L.spare[k].pid);
+		if (pid == 0)
+			spare(k, sock);
+		if (pid < 0) {
+			L.spare[k].pid = -errno;
+			owed++;
 		}
-		int fd;
-		memcpy(&fd, CMSG_DATA(h), sizeof fd);
-		long pid = clone_sibling(&L.pids[rq.slot]);
-		if (pid == 0) {
-			/* a case's process has no fd but its pipe's besides what
-			 * the harness had; syscall(), as in bind_to_harness */
-			syscall(SYS_close, sock);
-			bind_to_harness();
-			L.body(rq.pos, rq.aux, fd);
-			_exit(1);
-		}
-		if (pid < 0)
-			L.pids[rq.slot] = -errno;
-		/* after the pid or -errno is written: the harness, seeing the
-		 * pipe hang up, then finds one or the other */
-		close(fd);
 	}
 }
 
@@ -149,27 +254,42 @@ static void drop_server(void);
 
 static void start_server(void)
 {
-	void *p = mmap(NULL, ((size_t)L.slots + 2) * sizeof *L.pids, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		       -1, 0);
+	/* room for every spare there can be: one per slot waiting, one per
+	 * slot taken and not yet reaped, and those that died unreaped */
+	L.nspare = 4 * L.slots + 8;
+	L.map_len = ((size_t)L.slots + 2) * sizeof *L.pids + (size_t)L.nspare * sizeof *L.spare;
+	void *p = mmap(NULL, L.map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return;
 	L.pids = p;
-	int sv[2];
+	L.spare = (struct spare *)((char *)p + ((size_t)L.slots + 2) * sizeof *L.pids);
+	int sv[2], gv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gv) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
+		close(gv[0]);
+		close(gv[1]);
 		return;
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		close(gv[0]);
+		L.go_peer = gv[1];
 		serve(sv[1]);
 	}
 	close(sv[1]);
+	close(gv[1]);
 	L.sock = sv[0];
+	L.go = gv[0];
 	L.server = pid;
 	/* the probe must be the harness's child and see the harness as its
 	 * parent (gVisor, for one, makes it the former but not the latter,
@@ -187,11 +307,39 @@ static void start_server(void)
 		drop_server();
 }
 
-void launcher_start(int slots, launch_body body, void (*prepare)(void))
+/* Asks the server for one more spare; the harness forks from now on
+ * where it cannot. */
+static void ask_spare(void)
+{
+	int k = 0;
+	/* an entry is free again when its process is reaped, or when the
+	 * server could not make one (it took a case itself instead) */
+	while (k < L.nspare && L.spare[k].state != SPARE_FREE && !(L.spare[k].pid < 0))
+		k++;
+	if (k == L.nspare) {
+		drop_server();
+		return;
+	}
+	L.spare[k].pid = 0;
+	L.spare[k].state = SPARE_ASKED;
+	int32_t msg = k;
+	ssize_t n;
+	do
+		n = send(L.sock, &msg, sizeof msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof msg) {
+		L.spare[k].state = SPARE_FREE;
+		drop_server();
+	}
+}
+
+void launcher_start(int slots, launch_body body, void (*prepare)(void), void (*warm)(void))
 {
 	L.body = body;
 	L.prepare = prepare;
+	L.warm = warm;
 	L.slots = slots;
+	L.in_batch = false;
 	L.harness = getpid();
 	L.forked = calloc((size_t)slots, sizeof *L.forked);
 	if (!L.forked) {
@@ -207,14 +355,22 @@ void launcher_start(int slots, launch_body body, void (*prepare)(void))
 		restore_mask();
 	if (!getenv("SPLICECHECK_FORK"))
 		start_server();
+	/* a spare per slot, made while the harness gets on with the run */
+	for (int i = 0; i < slots && L.server > 0; i++)
+		ask_spare();
 }
 
-/* The server is of no more use: end it; the harness forks from now on. */
+/* The server is of no more use: end it; the harness forks from now on.
+ * Spares still waiting take the cases sent already, then find the go
+ * socket closed and exit (reaped as spares). */
 static void drop_server(void)
 {
 	if (L.sock >= 0)
 		close(L.sock);
 	L.sock = -1;
+	if (L.go >= 0)
+		close(L.go);
+	L.go = -1;
 	if (L.server <= 0)
 		return;
 	kill(L.server, SIGKILL);
@@ -250,32 +406,38 @@ static int fork_case(int slot, int pos, int aux, int out_fd)
 	return 0;
 }
 
+static bool send_go(int slot, int pos, int aux, int out_fd)
+{
+	struct go g = {.slot = slot, .pos = pos, .aux = aux};
+	struct iovec iov = {&g, sizeof g};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	memset(&cm, 0, sizeof cm);
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &out_fd, sizeof out_fd);
+	ssize_t n;
+	do
+		n = sendmsg(L.go, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof g;
+}
+
 int launcher_spawn(int slot, int pos, int aux, int out_fd)
 {
 	L.forked[slot] = 0;
 	if (L.pids)
 		L.pids[slot] = 0;
 	if (L.server > 0) {
-		struct request rq = {.slot = slot, .pos = pos, .aux = aux};
-		struct iovec iov = {&rq, sizeof rq};
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} cm;
-		memset(&cm, 0, sizeof cm);
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-				    .msg_controllen = sizeof cm.buf};
-		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &out_fd, sizeof out_fd);
-		ssize_t n;
-		do
-			n = sendmsg(L.sock, &mh, MSG_NOSIGNAL);
-		while (n < 0 && errno == EINTR);
-		if (n == (ssize_t)sizeof rq) {
+		if (send_go(slot, pos, aux, out_fd)) {
 			close(out_fd);
+			/* the spare that takes it is replaced, while it runs */
+			ask_spare();
 			return 0;
 		}
 		drop_server();
@@ -296,58 +458,107 @@ int launcher_lost(int slot)
 	if (v < 0 && (v == -EAGAIN || v == -ENOMEM || v == -EMFILE || v == -ENFILE))
 		return -v;
 	/* the server died, or clone(CLONE_PARENT) is refused here (a
-	 * seccomp filter, a kernel without it): fork instead */
+	 * seccomp filter, a kernel without it), or the spare that took the
+	 * case died before it was the case's: fork instead */
 	drop_server();
 	return 0;
 }
 
 int launcher_exit_fd(void) { return L.exit_fd; }
 
+static int spare_of(pid_t pid)
+{
+	for (int k = 0; L.spare && k < L.nspare; k++)
+		if (L.spare[k].state != SPARE_FREE && L.spare[k].pid == pid)
+			return k;
+	return -1;
+}
+
+/* pid has been reaped: true when it was a spare that never took a case
+ * (killed while it waited), which is replaced. */
+static bool reaped(pid_t pid)
+{
+	int k = spare_of(pid);
+	if (k < 0)
+		return false;
+	bool waiting = L.spare[k].state == SPARE_ASKED;
+	L.spare[k].state = SPARE_FREE;
+	if (waiting && L.server > 0)
+		ask_spare();
+	return waiting;
+}
+
 pid_t launcher_reap(int *status)
 {
 	if (L.exit_fd < 0)
 		return 0;
-	/* SIGCHLD is not queued: one pending at most, one read clears it */
+	/* SIGCHLD is not queued: one pending at most, one read clears it;
+	 * and once per batch of calls (to the one that finds none left): a
+	 * child that ends after that read signals again */
 	struct signalfd_siginfo si[8];
-	if (read(L.exit_fd, si, sizeof si) < 0 && errno != EAGAIN && errno != EINTR)
+	if (!L.in_batch && read(L.exit_fd, si, sizeof si) < 0 && errno != EAGAIN && errno != EINTR)
 		return 0;
+	L.in_batch = true;
 	for (;;) {
 		pid_t pid = waitpid(-1, status, WNOHANG);
 		if (pid < 0 && errno == EINTR)
 			continue;
-		if (pid <= 0)
+		if (pid <= 0) {
+			L.in_batch = false;
 			return 0;
-		if (pid != L.server)
+		}
+		if (pid == L.server) {
+			/* the server died: the cases no spare had taken are
+			 * lost, and their pipes hang up with no pid; from now
+			 * on the harness forks */
+			L.server = -1;
+			drop_server();
+			continue;
+		}
+		if (!reaped(pid))
 			return pid;
-		/* the server died: the requests it had are lost, and their
-		 * pipes hang up with no pid; from now on the harness forks */
-		L.server = -1;
-		drop_server();
 	}
+}
+
+pid_t launcher_wait(pid_t pid, int *status)
+{
+	pid_t got;
+	while ((got = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+		;
+	if (got > 0)
+		reaped(got);
+	return got;
 }
 
 void launcher_stop(void)
 {
-	if (L.server > 0) {
-		close(L.sock);
-		L.sock = -1;
-		while (waitpid(L.server, NULL, 0) < 0 && errno == EINTR)
-			;
-		L.server = -1;
-	}
+	drop_server();
+	/* every process that will ever be is made: the spares still waiting
+	 * end now (a case's process among them, when the run is stopped,
+	 * which the runner kills anyway) */
+	for (int k = 0; L.spare && k < L.nspare; k++)
+		if (L.spare[k].state != SPARE_FREE && L.spare[k].pid > 0)
+			kill(L.spare[k].pid, SIGKILL);
 }
 
 void launcher_free(void)
 {
 	launcher_stop();
+	for (int k = 0; L.spare && k < L.nspare; k++) {
+		if (L.spare[k].state != SPARE_FREE && L.spare[k].pid > 0)
+			while (waitpid(L.spare[k].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		L.spare[k].state = SPARE_FREE;
+	}
 	if (L.exit_fd >= 0) {
 		close(L.exit_fd);
 		L.exit_fd = -1;
 		restore_mask();
 	}
 	if (L.pids)
-		munmap((void *)L.pids, ((size_t)L.slots + 2) * sizeof *L.pids);
+		munmap((void *)L.pids, L.map_len);
 	L.pids = NULL;
+	L.spare = NULL;
 	free(L.forked);
 	L.forked = NULL;
 }

@@ -25,7 +25,7 @@ typedef void (*launch_body)(int pos, int aux, int out_fd);
  * what every case's process shares (run once in the server, or in each
  * forked process).  The harness must not change what `body` reads after
  * this, until launcher_stop. */
-void launcher_start(int slots, launch_body body, void (*prepare)(void));
+void launcher_start(int slots, launch_body body, void (*prepare)(void), void (*warm)(void));
 
 /* Starts a case's process in `slot`, which calls body(pos, aux, out_fd).
  * out_fd is closed here, in the harness, either way.  0: started (its pid
@@ -51,8 +51,13 @@ int launcher_lost(int slot);
 int launcher_exit_fd(void);
 
 /* A case's process that has ended, reaped: its pid, and its status in
- * *status; 0 when there is none now.  Clears launcher_exit_fd first. */
+ * *status; 0 when there is none now.  Called until it says 0: the first
+ * call clears launcher_exit_fd. */
 pid_t launcher_reap(int *status);
+
+/* Waits for the case's process pid to end (its pipe hung up first);
+ * waitpid's value. */
+pid_t launcher_wait(pid_t pid, int *status);
 
 /* After the run (or when it stops): no more spawns; the server makes the
  * processes it was asked for, ends, and is reaped.  launcher_pid still

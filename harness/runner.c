@@ -273,8 +273,8 @@ static void finish_slot(struct run *r, struct slot *sl)
 		return;
 	}
 	int status = sl->status;
-	while (!sl->exited && waitpid(sl->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!sl->exited)
+		launcher_wait(sl->pid, &status);
 	close(sl->fd);
 	struct case_result *res = res_at(r, sl->order_pos);
 	res->ms = (double)(now_ns() - sl->started) / 1e6;
@@ -583,7 +583,7 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	r.jobs = jobs;
 	r.retry = xcalloc((size_t)jobs, sizeof *r.retry);
 	launch_run = &r;
-	launcher_start(jobs, case_main, child_prepare);
+	launcher_start(jobs, case_main, child_prepare, child_warm);
 	struct sigaction sa = {.sa_handler = on_stop}, old_sa[NSTOP];
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NSTOP; i++)
@@ -666,7 +666,7 @@ out:
 			continue;
 		if (slot_pid(&r, &slots[i]) > 0) {
 			kill(slots[i].pid, SIGKILL);
-			waitpid(slots[i].pid, NULL, 0);
+			launcher_wait(slots[i].pid, NULL);
 		}
 		close(slots[i].fd);
 		remove_tree(slots[i].scratch);

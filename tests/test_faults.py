@@ -8,8 +8,10 @@ import json
 import os
 import pathlib
 import resource
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -351,3 +353,86 @@ def test_launcher_server_killed_mid_run(tmp_path):
     assert [c["case"] for c in cases] == [f"t.slow{i}" for i in range(n)]
     assert all(c["status"] == "pass" for c in cases), cases
     env.assert_clean()
+
+
+def waiting_spares(harness):
+    """The launcher's spares: the harness's children asleep in recvmsg,
+    waiting for a case (the server waits in recvfrom, a case elsewhere)."""
+    kids = pathlib.Path(f"/proc/{harness}/task/{harness}/children").read_text().split()
+    spares = []
+    for k in kids:
+        try:
+            if pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0] == "47":  # x86-64 recvmsg
+                spares.append(int(k))
+        except (OSError, IndexError):
+            pass
+    return spares
+
+
+def test_waiting_spares_killed_mid_run(tmp_path):
+    """A spare killed before it takes a case is replaced: every case runs,
+    in its own process, and is reported as expected."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there are no spares")
+    if os.uname().machine != "x86_64":
+        pytest.skip("tells a spare by its system call number on x86-64")
+    n = 16
+    env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
+              "".join(f"t.slow{i} blocks\n" for i in range(n)))
+    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd")
+    killed = 0
+    deadline = time.monotonic() + 20
+    while killed < 6 and p.poll() is None and time.monotonic() < deadline:
+        for pid in waiting_spares(p.pid):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        time.sleep(0.05)
+    assert killed >= 2, "no spare was seen waiting"
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    cases = [json.loads(l) for l in out.splitlines() if '"type":"case"' in l]
+    assert [c["case"] for c in cases] == [f"t.slow{i}" for i in range(n)]
+    assert all(c["status"] == "pass" for c in cases), cases
+    env.assert_clean()
+
+
+def test_out_of_processes(tmp_path):
+    """Under RLIMIT_NPROC (as an ordinary user: root is not held to it), the
+    launcher's server and spares cannot always be had: the run ends by
+    itself, every case PASS or BROKEN saying it could not make its
+    process, and a limit that leaves room runs them all."""
+    if os.geteuid() != 0:
+        pytest.skip("not root: cannot switch to another user")
+    nobody = 65534
+    root = pathlib.Path(tempfile.mkdtemp(prefix="splicecheck-nproc."))
+    try:
+        os.chmod(root, 0o755)
+        env = Env(root, "".join(f"case t.c{i}\n  pipe p\n  write p.w \"x\"\n  read p.r 1\n" for i in range(40)),
+                  "".join(f't.c{i} 1 1:"x"\n' for i in range(40)))
+        for d in ("tmp", "cwd"):
+            os.chown(root / d, nobody, nobody)
+        seen_broken = False
+        for n in (1, 2, 3, 4, 5, 6, 8, 64):
+            def preexec(n=n):
+                resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+                os.setgroups([])
+                os.setgid(nobody)
+                os.setuid(nobody)
+            proc = subprocess.run(env.argv("--format", "json", "-j2"), capture_output=True, text=True, env=env.env,
+                                  cwd=root / "cwd", timeout=60, preexec_fn=preexec)
+            assert proc.returncode in (0, 1, 3), (n, proc.returncode, proc.stderr)
+            if proc.returncode == 3:
+                continue
+            got = cases_of(proc.stdout)
+            assert len(got) == 40, (n, proc.stdout, proc.stderr)
+            for c in got.values():
+                assert c["status"] in ("pass", "broken"), (n, c)
+                if c["status"] == "broken":
+                    assert "cannot fork" in c["reason"], (n, c)
+                    seen_broken = True
+            env.assert_clean()
+        assert seen_broken, "no limit bit"
+        assert all(c["status"] == "pass" for c in got.values()), "64 processes should be plenty"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
