@@ -257,8 +257,8 @@ void child_warm(void)
 	errno = 0;
 	volatile int touch = WATCHDOG_SIGNAL + (install_profile != NULL) + (predict_profile != NULL);
 	(void)touch;
-	/* the stack its steps run on: child_run's frame and below */
-	volatile char stack[4 * 4096];
+	/* the stack a step runs on: child_run's frame and the call's */
+	volatile char stack[3 * 4096];
 	for (size_t i = 0; i < sizeof stack; i += 1024)
 		stack[i] = 0;
 	/* the code of the common path, each page with its neighbours (a

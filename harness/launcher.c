@@ -126,6 +126,7 @@ __attribute__((noreturn)) static void spare(int k, int server_sock)
 	bind_to_harness();
 	if (L.warm)
 		L.warm();
+	(void)L.spare[k].state; /* its page, which it writes on taking a case */
 	for (;;) {
 		struct go g;
 		int fd;
