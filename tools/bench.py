@@ -16,16 +16,21 @@ to compare before and after a change, with the same tool and method.
   per-case time, its ratio to a bare fork+wait loop (build/forkbench), for
   -j 1 and -j N, and the harness's peak RSS (ru_maxrss: the harness or its
   largest case process); the same for the ASan build (build/splicecheck-asan).
-  Each row runs forkbench and the harness in turn, R times: the wall ratio
-  is best against best of those rounds, and so is the CPU ratio (user+sys
-  of the process and its children, which other load disturbs less).
-Each figure is the best of R runs (the least disturbed by other load); the
-load average before and after is printed, as the figures depend on it.
+  Each row runs forkbench and the harness in turn, R times.  "x fork" and
+  "x cpu" are the median over those rounds of each round's ratio (wall;
+  CPU, user+sys of the process and its children): a round runs the two
+  back to back, under the same load.  "x best" is best against best, which
+  pairs different rounds: on two CPUs forkbench is fastest (about 65 us
+  here against 115) when other load keeps its child on its own CPU, and
+  the harness when the other CPU is free for its spares.
+The times printed are the best of R runs (the least disturbed by other
+load); the load average before and after is printed, as they depend on it.
 """
 import argparse
 import os
 import pathlib
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,24 +69,32 @@ def best(argv, env, repeat):
     return min(r[0] for r in runs), max(r[2] for r in runs)
 
 
-def fork_run(n):
-    """forkbench's own figure (us per fork+wait) and its CPU seconds."""
-    c0 = cpu_children()
-    us = float(subprocess.run([str(FORK), str(n)], capture_output=True, text=True, check=True).stdout)
-    return us, cpu_children() - c0
+def fork_run(n, env):
+    """forkbench n timed as the harness is (timed(): from here, its start
+    and exit included, as the harness's are): us per fork+wait, and its CPU
+    seconds.  Its own figure leaves out its start, which for 100 cases was
+    a fifth of the harness's per-case time."""
+    wall, cpu, _ = timed([str(FORK), str(n)], env)
+    return wall * 1e6 / n, cpu
 
 
 def against_fork(argv, env, n, repeat):
     """forkbench n and the harness in turn, `repeat` times: the best of
-    each, per case (wall us, CPU us) and the harness's peak RSS."""
-    f_wall = f_cpu = h_wall = h_cpu = float("inf")
+    each, per case (wall us, CPU us); the median over the rounds of each
+    round's ratio (wall, CPU); and the harness's peak RSS."""
+    f_walls, f_cpus, h_walls, h_cpus = [], [], [], []
     rss = 0
     for _ in range(repeat):
-        us, cpu = fork_run(n)
-        f_wall, f_cpu = min(f_wall, us), min(f_cpu, cpu * 1e6 / n)
+        us, cpu = fork_run(n, env)
+        f_walls.append(us)
+        f_cpus.append(cpu * 1e6 / n)
         wall, cpu, r = timed(argv, env)
-        h_wall, h_cpu, rss = min(h_wall, wall * 1e6 / n), min(h_cpu, cpu * 1e6 / n), max(rss, r)
-    return f_wall, f_cpu, h_wall, h_cpu, rss
+        h_walls.append(wall * 1e6 / n)
+        h_cpus.append(cpu * 1e6 / n)
+        rss = max(rss, r)
+    x_wall = statistics.median(h / f for h, f in zip(h_walls, f_walls))
+    x_cpu = statistics.median(h / f for h, f in zip(h_cpus, f_cpus))
+    return min(f_walls), min(f_cpus), min(h_walls), min(h_cpus), x_wall, x_cpu, rss
 
 
 def fork_us(n, repeat):
@@ -134,7 +147,7 @@ def main():
                   f"peak RSS {rss / 1024:.1f} MiB")
         print()
         print("generated trivial cases (one `close -1` step each), against forkbench N in the same rounds:")
-        print(f"  {'build':>5} {'cases':>6} {'-j':>3} {'us/case':>8} {'fork us':>8} {'x fork':>7} "
+        print(f"  {'build':>5} {'cases':>6} {'-j':>3} {'us/case':>8} {'fork us':>8} {'x fork':>7} {'x best':>7} "
               f"{'cpu us':>7} {'fork cpu':>8} {'x cpu':>6} {'cases/s':>8} {'peak RSS':>9}")
         asan_sizes = [int(x) for x in a.asan_sizes.split(",")]
         for build, binary, ns, repeat in [("plain", BIN, sizes, a.repeat)] + (
@@ -146,9 +159,9 @@ def main():
                 argv = [str(binary), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
                         "--target", "linux"]
                 for j in sorted({1, a.jobs}):
-                    f_wall, f_cpu, us, cpu, rss = against_fork(argv + [f"-j{j}"], env, n, repeat)
-                    print(f"  {build:>5} {n:>6} {j:>3} {us:8.1f} {f_wall:8.1f} {us / f_wall:7.2f} "
-                          f"{cpu:7.1f} {f_cpu:8.1f} {cpu / f_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
+                    f_wall, f_cpu, us, cpu, x_wall, x_cpu, rss = against_fork(argv + [f"-j{j}"], env, n, repeat)
+                    print(f"  {build:>5} {n:>6} {j:>3} {us:8.1f} {f_wall:8.1f} {x_wall:7.2f} {us / f_wall:7.2f} "
+                          f"{cpu:7.1f} {f_cpu:8.1f} {x_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
         left = list(scratch.iterdir())
         if left:
