@@ -120,7 +120,7 @@ static int take_go(struct go *g, int *fd, int flags)
  * runs; so starting the next case costs the harness one message, not the
  * making of a process.  It becomes the case's process as it takes it: its
  * pid goes where the harness looks for that case's. */
-__attribute__((noreturn)) static void spare(int k, int server_sock)
+__attribute__((noreturn)) static void be_spare(int k, int server_sock)
 {
 	syscall(SYS_close, server_sock);
 	bind_to_harness();
@@ -243,7 +243,7 @@ __attribute__((noreturn)) static void serve(int sock)
 			_exit(1);
 		long pid = clone_sibling(&L.spare[k].pid);
 		if (pid == 0)
-			spare(k, sock);
+			be_spare(k, sock);
 		if (pid < 0) {
 			L.spare[k].pid = -errno;
 			owed++;
