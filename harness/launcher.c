@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -37,6 +38,7 @@ static struct {
 	void (*prepare)(void);
 	void (*warm)(void);
 	int slots;
+	bool spares;       /* LAUNCH_SPARES: the server makes spares */
 	pid_t harness;
 	pid_t server;      /* > 0 while the server is in use */
 	int sock;          /* the harness's end: spare requests (an entry's index) */
@@ -216,8 +218,9 @@ __attribute__((noreturn)) static void serve(int sock)
 		close(L.exit_fd);
 	restore_mask();
 	L.prepare();
-	/* cases the server owes: one for each spare it could not make */
-	int owed = 0;
+	/* cases the server owes: one for each spare it could not make; all
+	 * of them, when it makes none (LAUNCH_SERVER) */
+	int owed = L.spares ? 0 : INT_MAX;
 	for (;;) {
 		if (owed > 0) {
 			struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = L.go_peer, .events = POLLIN}};
@@ -225,7 +228,7 @@ __attribute__((noreturn)) static void serve(int sock)
 				continue;
 			if (p[1].revents) {
 				int r = take_one(sock);
-				if (r > 0)
+				if (r > 0 && owed != INT_MAX)
 					owed--;
 				else if (r == 0)
 					owed = 0; /* the run is over: no more cases */
@@ -335,8 +338,14 @@ static void ask_spare(void)
 	}
 }
 
-void launcher_start(int slots, launch_body body, void (*prepare)(void), void (*warm)(void))
+int launcher_overhead(enum launch_mode m, int slots)
 {
+	return m == LAUNCH_SPARES ? 1 + slots + 1 : m == LAUNCH_SERVER ? 1 : 0;
+}
+
+void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*prepare)(void), void (*warm)(void))
+{
+	L.spares = mode == LAUNCH_SPARES;
 	L.body = body;
 	L.prepare = prepare;
 	L.warm = warm;
@@ -355,13 +364,13 @@ void launcher_start(int slots, launch_body body, void (*prepare)(void), void (*w
 	L.exit_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (L.exit_fd < 0)
 		restore_mask();
-	if (!getenv("SPLICECHECK_FORK"))
+	if (mode != LAUNCH_FORK)
 		start_server();
 	/* a spare per slot and one more, made while the harness gets on
 	 * with the run: the spare a case takes has then waited a whole case
 	 * at least, not just been made (at -j 1, 170 us a case against 198,
 	 * median of 11 rounds of 1000 trivial cases) */
-	for (int i = 0; i < slots + 1 && L.server > 0; i++)
+	for (int i = 0; i < slots + 1 && L.server > 0 && L.spares; i++)
 		ask_spare();
 }
 
@@ -442,7 +451,8 @@ int launcher_spawn(int slot, int pos, int aux, int out_fd)
 		if (send_go(slot, pos, aux, out_fd)) {
 			close(out_fd);
 			/* the spare that takes it is replaced, while it runs */
-			ask_spare();
+			if (L.spares)
+				ask_spare();
 			return 0;
 		}
 		drop_server();

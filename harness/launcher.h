@@ -21,11 +21,22 @@
  * out_fd is the write end of its result pipe.  Never returns. */
 typedef void (*launch_body)(int pos, int aux, int out_fd);
 
+/* How case processes are made: by spares made ahead (the server makes one
+ * per slot and one more), by the server as each case starts, or by the
+ * harness forking.  The server costs a process, and spares one per slot
+ * and one more, which a tight RLIMIT_NPROC may not afford (preflight.c). */
+enum launch_mode { LAUNCH_SPARES, LAUNCH_SERVER, LAUNCH_FORK };
+
+/* Processes the launcher itself keeps in mode m with `slots` slots, beyond
+ * the cases' own. */
+int launcher_overhead(enum launch_mode m, int slots);
+
 /* Before a run's first case: `slots` cases at most at once; `prepare` sets
  * what every case's process shares (run once in the server, or in each
- * forked process).  The harness must not change what `body` reads after
- * this, until launcher_stop. */
-void launcher_start(int slots, launch_body body, void (*prepare)(void), void (*warm)(void));
+ * forked process); `warm` is what a spare does before it waits.  The
+ * harness must not change what `body` reads after this, until
+ * launcher_stop. */
+void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*prepare)(void), void (*warm)(void));
 
 /* Starts a case's process in `slot`, which calls body(pos, aux, out_fd).
  * out_fd is closed here, in the harness, either way.  0: started (its pid

@@ -116,7 +116,17 @@ static void check_fds(int need, const char *who, struct sbuf *lacks, struct sbuf
 		  (unsigned long)had, (unsigned long)rl.rlim_max, who, need, need);
 }
 
-static void check_procs(int *jobs, struct sbuf *lacks, struct sbuf *notes)
+/* The most cases at once, at most jobs, whose processes and the
+ * launcher's (mode m) fit in `have` processes; 0 if none. */
+static int procs_fit(enum launch_mode m, int jobs, long have)
+{
+	int j = jobs;
+	while (j > 0 && (long)PROCS_PER_CASE * j + launcher_overhead(m, j) > have)
+		j--;
+	return j;
+}
+
+static void check_procs(int *jobs, enum launch_mode *launch, struct sbuf *lacks, struct sbuf *notes)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NPROC, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
@@ -126,13 +136,27 @@ static void check_procs(int *jobs, struct sbuf *lacks, struct sbuf *notes)
 	if (caps & ((1ull << 24) | (1ull << 21))) /* CAP_SYS_RESOURCE, CAP_SYS_ADMIN */
 		return;
 	long have = (long)rl.rlim_cur - processes_of_uid(getuid());
-	long fit = have / PROCS_PER_CASE;
-	if (fit >= *jobs)
+	if (procs_fit(*launch, *jobs, have) == *jobs)
 		return;
+	/* the launcher's own processes are what a tight limit can least
+	 * afford: the mode that runs the most cases at once, the faster on a
+	 * tie (a case's process that forks a helper it cannot have would
+	 * report EAGAIN as the kernel's answer) */
+	static const enum launch_mode modes[] = {LAUNCH_SPARES, LAUNCH_SERVER, LAUNCH_FORK};
+	static const char *const how[] = {"", ", each made as it starts", ", each forked by the harness"};
+	int best = 0, fit = 0;
+	for (int i = 0; i < 3; i++) {
+		int f = modes[i] < *launch ? 0 : procs_fit(modes[i], *jobs, have);
+		if (f > fit) {
+			fit = f;
+			best = i;
+		}
+	}
 	if (fit >= 1) {
-		sb_printf(notes, "RLIMIT_NPROC (%lu) leaves room for %ld more processes: running %ld case%s at a time\n",
-			  (unsigned long)rl.rlim_cur, have, fit, fit == 1 ? "" : "s");
-		*jobs = (int)fit;
+		sb_printf(notes, "RLIMIT_NPROC (%lu) leaves room for %ld more processes: running %d case%s at a time%s\n",
+			  (unsigned long)rl.rlim_cur, have, fit, fit == 1 ? "" : "s", how[best]);
+		*jobs = fit;
+		*launch = modes[best];
 		return;
 	}
 	sb_printf(lacks, "processes: RLIMIT_NPROC is %lu and this user already has %ld; a case needs %d more "
@@ -228,7 +252,7 @@ bool preflight(const struct suite *s, const int *order, int n, struct run_opts *
 	}
 	if (n == 0)
 		return true;
-	check_procs(&o->jobs, lacks, notes);
+	check_procs(&o->jobs, &o->launch, lacks, notes);
 	/* the harness itself holds a result pipe per running case */
 	int harness_fds = FD_BASE + 2 * o->jobs;
 	char who[200];

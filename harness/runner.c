@@ -583,7 +583,7 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 	r.jobs = jobs;
 	r.retry = xcalloc((size_t)jobs, sizeof *r.retry);
 	launch_run = &r;
-	launcher_start(jobs, case_main, child_prepare, child_warm);
+	launcher_start(jobs, o->launch, case_main, child_prepare, child_warm);
 	struct sigaction sa = {.sa_handler = on_stop}, old_sa[NSTOP];
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NSTOP; i++)

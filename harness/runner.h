@@ -4,10 +4,12 @@
 #define SPLICECHECK_RUNNER_H
 
 #include "model.h"
+#include "launcher.h"
 #include "result.h"
 
 struct run_opts {
 	int jobs;
+	enum launch_mode launch; /* preflight may choose a leaner one */
 	unsigned timeout_ms;    /* a step still in its call after this is ended */
 	unsigned detect_ms;     /* how soon /proc is asked whether a step sleeps in its call; 0 = never */
 	unsigned grace_ms;      /* after the watchdog signal, how long before SIGKILL */
