@@ -445,3 +445,32 @@ def test_out_of_processes(tmp_path):
             env.assert_clean()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_one_cpu_runs_without_spares(tmp_path):
+    """Confined to one CPU the harness makes no spares (nothing would make
+    them while a case runs): its server makes each case's process as the
+    case starts; every case passes."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
+    if os.uname().machine != "x86_64":
+        pytest.skip("tells a spare by its system call number on x86-64")
+    cpu = min(os.sched_getaffinity(0))
+    n = 12
+    env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
+              "".join(f"t.slow{i} blocks\n" for i in range(n)))
+    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd",
+                         preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    seen_server = False
+    spares = []
+    while p.poll() is None:
+        seen_server |= launcher_server(p.pid) is not None
+        spares += waiting_spares(p.pid)
+        time.sleep(0.02)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert seen_server and not spares, (seen_server, spares)
+    cases = [json.loads(l) for l in out.splitlines() if '"type":"case"' in l]
+    assert len(cases) == n and all(c["status"] == "pass" for c in cases), cases
+    env.assert_clean()
