@@ -148,10 +148,10 @@ __attribute__((noreturn)) static void be_spare(int k, int server_sock)
 	}
 }
 
-/* The server could not make a spare: it takes a case itself, when one
- * comes that no spare takes first, and makes its process (or says why
- * not), so that no case waits for a spare that is not there.  Like
- * take_go. */
+/* A case the server takes itself, when one comes that no spare takes
+ * first, and whose process it makes (or says why not): one for each spare
+ * it could not make, so that no case waits for a spare that is not there;
+ * every case, when it makes no spares (LAUNCH_SERVER).  Like take_go. */
 static int take_one(int server_sock)
 {
 	struct go g;

@@ -25,6 +25,7 @@ typedef void (*launch_body)(int pos, int aux, int out_fd);
  * per slot and one more), by the server as each case starts, or by the
  * harness forking.  The server costs a process, and spares one per slot
  * and one more, which a tight RLIMIT_NPROC may not afford (preflight.c). */
+/* In the order of fewer processes of the launcher's own. */
 enum launch_mode { LAUNCH_SPARES, LAUNCH_SERVER, LAUNCH_FORK };
 
 /* Processes the launcher itself keeps in mode m with `slots` slots, beyond

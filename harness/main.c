@@ -1,9 +1,9 @@
 /* splicecheck: conformance tests for vmsplice(2), splice(2) and tee(2).
  * Parses the command line, loads cases and expectations, runs, reports. */
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -142,21 +142,22 @@ static void check_procs(int *jobs, enum launch_mode *launch, struct sbuf *lacks,
 	 * afford: the mode that runs the most cases at once, the faster on a
 	 * tie (a case's process that forks a helper it cannot have would
 	 * report EAGAIN as the kernel's answer) */
-	static const enum launch_mode modes[] = {LAUNCH_SPARES, LAUNCH_SERVER, LAUNCH_FORK};
-	static const char *const how[] = {"", ", each made as it starts", ", each forked by the harness"};
-	int best = 0, fit = 0;
-	for (int i = 0; i < 3; i++) {
-		int f = modes[i] < *launch ? 0 : procs_fit(modes[i], *jobs, have);
+	static const char *const how[] = {[LAUNCH_SPARES] = "", [LAUNCH_SERVER] = ", each made as it starts",
+					  [LAUNCH_FORK] = ", each forked by the harness"};
+	enum launch_mode best = *launch;
+	int fit = 0;
+	for (enum launch_mode m = *launch; m <= LAUNCH_FORK; m++) {
+		int f = procs_fit(m, *jobs, have);
 		if (f > fit) {
 			fit = f;
-			best = i;
+			best = m;
 		}
 	}
 	if (fit >= 1) {
 		sb_printf(notes, "RLIMIT_NPROC (%lu) leaves room for %ld more processes: running %d case%s at a time%s\n",
 			  (unsigned long)rl.rlim_cur, have, fit, fit == 1 ? "" : "s", how[best]);
 		*jobs = fit;
-		*launch = modes[best];
+		*launch = best;
 		return;
 	}
 	sb_printf(lacks, "processes: RLIMIT_NPROC is %lu and this user already has %ld; a case needs %d more "

@@ -316,16 +316,18 @@ def test_nothing_written_outside_the_scratch_directory(tmp_path):
     env.assert_clean()
 
 
+def children(harness):
+    return pathlib.Path(f"/proc/{harness}/task/{harness}/children").read_text().split()
+
+
 def launcher_server(harness):
     """The case launcher's server: the harness's child that has lived
     longest (it is forked when the run starts; case processes come and go)."""
-    kids = pathlib.Path(f"/proc/{harness}/task/{harness}/children").read_text().split()
-
     def started(pid):
         stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
         return int(stat[stat.rindex(")") + 2:].split()[19])
     alive = []
-    for k in kids:
+    for k in children(harness):
         try:
             alive.append((started(k), int(k)))
         except OSError:
@@ -333,20 +335,32 @@ def launcher_server(harness):
     return min(alive)[1] if alive else None
 
 
-def test_launcher_server_killed_mid_run(tmp_path):
-    """The cases go on, each in its own process, made by the harness itself
-    from then on; every case is reported as expected."""
-    if os.environ.get("SPLICECHECK_FORK"):
-        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
-    n = 16
+def waiting_spares(harness):
+    """The launcher's spares: the harness's children asleep in recvmsg,
+    waiting for a case (the server waits in recvfrom, a case elsewhere)."""
+    spares = []
+    for k in children(harness):
+        try:
+            if pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0] == "47":  # x86-64 recvmsg
+                spares.append(int(k))
+        except (OSError, IndexError):
+            pass
+    return spares
+
+
+def start_slow_run(tmp_path, n, preexec=None):
+    """n cases whose step blocks until the watchdog's timer (150 ms), at
+    -j 2: a run long enough to act on its processes while it goes."""
     env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
               "".join(f"t.slow{i} blocks\n" for i in range(n)))
     p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd")
-    time.sleep(0.5)
-    server = launcher_server(p.pid)
-    assert server, "no launcher server"
-    os.kill(server, signal.SIGKILL)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd",
+                         preexec_fn=preexec)
+    return env, p
+
+
+def assert_slow_run_passed(env, p, n):
+    """Every case reported, in order, as expected; nothing left behind."""
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     cases = [json.loads(l) for l in out.splitlines() if '"type":"case"' in l]
@@ -355,18 +369,17 @@ def test_launcher_server_killed_mid_run(tmp_path):
     env.assert_clean()
 
 
-def waiting_spares(harness):
-    """The launcher's spares: the harness's children asleep in recvmsg,
-    waiting for a case (the server waits in recvfrom, a case elsewhere)."""
-    kids = pathlib.Path(f"/proc/{harness}/task/{harness}/children").read_text().split()
-    spares = []
-    for k in kids:
-        try:
-            if pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0] == "47":  # x86-64 recvmsg
-                spares.append(int(k))
-        except (OSError, IndexError):
-            pass
-    return spares
+def test_launcher_server_killed_mid_run(tmp_path):
+    """The cases go on, each in its own process, made by the harness itself
+    from then on; every case is reported as expected."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
+    env, p = start_slow_run(tmp_path, 16)
+    time.sleep(0.5)
+    server = launcher_server(p.pid)
+    assert server, "no launcher server"
+    os.kill(server, signal.SIGKILL)
+    assert_slow_run_passed(env, p, 16)
 
 
 def test_waiting_spares_killed_mid_run(tmp_path):
@@ -376,11 +389,7 @@ def test_waiting_spares_killed_mid_run(tmp_path):
         pytest.skip("SPLICECHECK_FORK: the harness forks, there are no spares")
     if os.uname().machine != "x86_64":
         pytest.skip("tells a spare by its system call number on x86-64")
-    n = 16
-    env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
-              "".join(f"t.slow{i} blocks\n" for i in range(n)))
-    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd")
+    env, p = start_slow_run(tmp_path, 16)
     killed = 0
     deadline = time.monotonic() + 20
     while killed < 6 and p.poll() is None and time.monotonic() < deadline:
@@ -389,12 +398,7 @@ def test_waiting_spares_killed_mid_run(tmp_path):
             killed += 1
         time.sleep(0.05)
     assert killed >= 2, "no spare was seen waiting"
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 0, err
-    cases = [json.loads(l) for l in out.splitlines() if '"type":"case"' in l]
-    assert [c["case"] for c in cases] == [f"t.slow{i}" for i in range(n)]
-    assert all(c["status"] == "pass" for c in cases), cases
-    env.assert_clean()
+    assert_slow_run_passed(env, p, 16)
 
 
 def test_out_of_processes(tmp_path):
@@ -456,21 +460,12 @@ def test_one_cpu_runs_without_spares(tmp_path):
     if os.uname().machine != "x86_64":
         pytest.skip("tells a spare by its system call number on x86-64")
     cpu = min(os.sched_getaffinity(0))
-    n = 12
-    env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
-              "".join(f"t.slow{i} blocks\n" for i in range(n)))
-    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd",
-                         preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    env, p = start_slow_run(tmp_path, 12, preexec=lambda: os.sched_setaffinity(0, {cpu}))
     seen_server = False
     spares = []
     while p.poll() is None:
         seen_server |= launcher_server(p.pid) is not None
         spares += waiting_spares(p.pid)
         time.sleep(0.02)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 0, err
     assert seen_server and not spares, (seen_server, spares)
-    cases = [json.loads(l) for l in out.splitlines() if '"type":"case"' in l]
-    assert len(cases) == n and all(c["status"] == "pass" for c in cases), cases
-    env.assert_clean()
+    assert_slow_run_passed(env, p, 12)
