@@ -41,8 +41,11 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 
 /* Starts a case's process in `slot`, which calls body(pos, aux, out_fd).
  * out_fd is closed here, in the harness, either way.  0: started (its pid
- * from launcher_pid); -errno: no process was made. */
-int launcher_spawn(int slot, int pos, int aux, int out_fd);
+ * from launcher_pid); -errno: no process was made.  `last`: the run has no
+ * case to start after this one, so the server and the spares left waiting
+ * end now, while the last cases run, not after them (a case started later
+ * all the same, one retried, is forked). */
+int launcher_spawn(int slot, int pos, int aux, int out_fd, bool last);
 
 /* The process of slot's latest launcher_spawn: > 0 its pid; <= 0 not
  * made yet, or never (the server could not).  Once the process has been

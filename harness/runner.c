@@ -311,7 +311,7 @@ enum start { STARTED, START_LATER, START_FAILED };
  * When the system is short of fds or processes it waits for a running
  * case to free some (START_LATER); with none running, the case is BROKEN
  * with the reason and the run goes on. */
-static enum start start_slot(struct run *r, struct slot *sl, int pos, int running)
+static enum start start_slot(struct run *r, struct slot *sl, int pos, int running, bool last)
 {
 	const struct tcase *c = &r->s->cases[r->order[pos]];
 	struct case_result *res = res_at(r, pos);
@@ -360,7 +360,7 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 	}
 	sl->started = sl->phase_start = now_ns();
 	sl->next_look = sl->started + look_ns(r->o);
-	int err = -launcher_spawn((int)(sl - r->slots), pos, tmpfs_dir[0] != '\0', p[1]);
+	int err = -launcher_spawn((int)(sl - r->slots), pos, tmpfs_dir[0] != '\0', p[1], last);
 	if (err) {
 		close(p[0]);
 		remove_tree(sl->scratch);
@@ -596,7 +596,10 @@ int run_cases(const struct suite *s, const int *order, int n, const struct run_o
 			if (slots[i].pid)
 				continue;
 			bool again = r.nretry > 0;
-			enum start st = start_slot(&r, &slots[i], again ? r.retry[r.nretry - 1] : next, running);
+			/* no case left to start after this one (unless one is
+			 * lost and retried) */
+			bool last = again ? r.nretry == 1 && next == n : r.nretry == 0 && next + 1 == n;
+			enum start st = start_slot(&r, &slots[i], again ? r.retry[r.nretry - 1] : next, running, last);
 			if (st == START_FAILED) {
 				rc = -1;
 				goto out;

@@ -401,6 +401,30 @@ def test_waiting_spares_killed_mid_run(tmp_path):
     assert_slow_run_passed(env, p, 16)
 
 
+def test_launcher_ends_once_the_last_case_is_sent(tmp_path):
+    """Once the last case has gone to its process, the server and the spares
+    left waiting end on their own while the last cases run: the run's end
+    waits for no process but the cases'.  Seen as a moment, before the run
+    ends, when every child of the harness is a case blocked in its read."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
+    if os.uname().machine != "x86_64":
+        pytest.skip("tells a case by its system call number on x86-64")
+    env, p = start_slow_run(tmp_path, 4)
+    only_cases = False
+    while p.poll() is None and not only_cases:
+        calls = []
+        for k in children(p.pid):
+            try:
+                calls.append(pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0])
+            except (OSError, IndexError):
+                calls.append("?")
+        only_cases = len(calls) > 0 and all(c == "0" for c in calls)  # x86-64 read
+        time.sleep(0.01)
+    assert only_cases, "the server or a spare lived as long as the cases"
+    assert_slow_run_passed(env, p, 4)
+
+
 def test_out_of_processes(tmp_path):
     """Under RLIMIT_NPROC (as an ordinary user: root is not held to it) the
     preflight picks how case processes are made and how many run at once
