@@ -342,6 +342,25 @@ def test_qemu_command_per_arch(arch, qemu, console):
         assert cmd[cmd.index("-M") + 1].startswith("pseries")
 
 
+def test_cpus_reach_qemu_and_the_report(tmp_path, monkeypatch):
+    """--cpus N: the guest's qemu gets -smp N, and the report says how many
+    CPUs a guest had when it had more than one."""
+    seen = []
+
+    def fake_qemu(*a, **k):
+        seen.append(matrix.__dict__["_real_qemu_command"](*a, **k))
+        return ["true"]  # no guest: the boot ends at once, with no output
+    monkeypatch.setitem(matrix.__dict__, "_real_qemu_command", matrix.qemu_command)
+    monkeypatch.setattr(matrix, "qemu_command", fake_qemu)
+    kernel = {"label": "6.1", "version": "6.1.0", "vmlinuz": "/k", "arch": "amd64"}
+    for cpus in (1, 2):
+        res = matrix.run_kernel(kernel, b"harness", [], str(tmp_path / str(cpus)), 30, "tcg", False,
+                                str(tmp_path), log=lambda m: None, cpus=cpus)
+        assert seen[-1][seen[-1].index("-smp") + 1] == str(cpus)
+        row = mr.summary_rows({"kernels": [res]})[0]
+        assert row["accel"] == ("tcg" if cpus == 1 else "tcg, 2 CPUs")
+
+
 def test_console_output_and_labels():
     console = "[ 1.0] booting\nnoise {\n@@SPLICECHECK-MATRIX BEGIN 6.1\n{\"type\":\"x\"}\n"
     assert matrix.console_output(console).startswith("@@SPLICECHECK-MATRIX BEGIN 6.1")
@@ -407,6 +426,7 @@ def test_debug_exit_elf_header():
 # ---------------------------------------------------------------- cli ----
 
 @pytest.mark.parametrize("argv", [["--kernels", "six"], ["--jobs", "0"], ["--timeout", "0"],
+                                  ["--cpus", "0"], ["--cpus", "two"],
                                   ["--arch", "mips"], ["--arch", ""],
                                   ["--vmlinuz", "/nonexistent/vmlinuz"], ["--bogus"],
                                   ["--cases-filter", ""]])

@@ -4,8 +4,10 @@ time of the whole matrix with boots one at a time and in parallel.
 
     tools/bench_matrix.py [--kernels 5.10,6.1,6.12,7.2] [--vmlinuz PATH]...
                           [--arch amd64,i386,arm64,ppc64el,s390x]
-                          [--cases-filter GLOB] [--jobs N] [--timeout S]
+                          [--cases-filter GLOB] [--jobs N] [--timeout S] [--cpus N]
                           [--harness PATH] [--accel auto|tcg|kvm] [--keep DIR]
+
+--cpus N gives each guest N virtual CPUs (default 1, as ci/kernel-matrix).
 
 "cases s" is the suite's own time in the guest of the sequential run: the
 sum of the per-case times the harness reports (its JSON "ms"), without the
@@ -53,7 +55,7 @@ def run_all(kernels, a, jobs, tmp, tag):
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = [ex.submit(matrix.run_kernel, k, k.get("harness") or a.harness, args,
                           os.path.join(tmp, tag, k["label"]), a.timeout, a.accel,
-                          False, a.cache_dir, quiet) for k in kernels]
+                          False, a.cache_dir, quiet, cpus=a.cpus) for k in kernels]
         results = [f.result() for f in futs]
     return results, time.monotonic() - start
 
@@ -66,6 +68,7 @@ def main(argv=None):
                    help="comma-separated, as ci/kernel-matrix --arch (default %(default)s)")
     p.add_argument("--cases-filter", metavar="GLOB")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--cpus", type=int, default=1, help="virtual CPUs per guest")
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--harness", default=os.path.join(matrix.REPO, "build", "splicecheck-static"))
     p.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
@@ -76,8 +79,8 @@ def main(argv=None):
         a = p.parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:
         return 2 if e.code else 0
-    if a.jobs < 1 or a.timeout <= 0:
-        sys.stderr.write("bench_matrix: --jobs must be >= 1 and --timeout > 0\n")
+    if a.jobs < 1 or a.timeout <= 0 or not 1 <= a.cpus <= 64:
+        sys.stderr.write("bench_matrix: --jobs must be >= 1, --cpus 1 to 64 and --timeout > 0\n")
         return 2
     arches = [x for x in a.arch.split(",") if x]
     if not arches or any(x not in matrix.ARCHES for x in arches):
@@ -135,7 +138,8 @@ def main(argv=None):
             "%.2f" % s["cases_s"] if s.get("cases_s") is not None else "?"))
     print("matrix wall time, boots one at a time: %8.2f s" % seq_wall)
     print("matrix wall time, %d boots in parallel: %7.2f s" % (a.jobs, par_wall))
-    print("(%d cores; boot+s is qemu start to power-off, suite included)" % (os.cpu_count() or 1))
+    print("(%d cores, %d virtual CPU(s) a guest; boot+s is qemu start to power-off, suite included)"
+          % (os.cpu_count() or 1, a.cpus))
     return 0 if all(r["state"] == "ok" for r in seq + par) else 1
 
 

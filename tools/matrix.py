@@ -858,15 +858,16 @@ def classify(exit_code, timed_out, console, output):
     return "died", None
 
 
-def boot(kernel, initrd, workdir, timeout, accel, log=progress):
-    """Boot one kernel; return a result dict (see matrix_report)."""
+def boot(kernel, initrd, workdir, timeout, accel, log=progress, cpus=1):
+    """Boot one kernel with `cpus` virtual CPUs; return a result dict (see
+    matrix_report)."""
     label = kernel["label"]
     console_log = os.path.join(workdir, "console.log")
     out_log = os.path.join(workdir, "serial1.log")
     for p in (console_log, out_log):
         open(p, "w").close()
     arch = kernel.get("arch", DEFAULT_ARCH)
-    cmd = qemu_command(kernel["vmlinuz"], initrd, console_log, out_log, accel, arch=arch)
+    cmd = qemu_command(kernel["vmlinuz"], initrd, console_log, out_log, accel, cpus=cpus, arch=arch)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -907,7 +908,7 @@ def boot(kernel, initrd, workdir, timeout, accel, log=progress):
     elif state == "no output" and console.strip() == "" and not timed_out:
         reason = "qemu exited %s before the kernel wrote anything" % proc.returncode
     return {
-        "label": label, "version": kernel.get("version"), "accel": accel,
+        "label": label, "version": kernel.get("version"), "accel": accel, "cpus": cpus,
         "state": state, "harness_exit": rc, "seconds": round(seconds, 2),
         "qemu_exit": None if timed_out else proc.returncode,
         "qemu_stderr": qemu_text[-4000:], "reason": reason,
@@ -952,7 +953,7 @@ def _count_cases(path):
 
 
 def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache,
-               log=progress, hooks=None):
+               log=progress, hooks=None, cpus=1):
     """Build the initramfs, boot (kvm first when usable and allowed, tcg if kvm
     does not bring the harness to its end), parse the output."""
     os.makedirs(workdir, exist_ok=True)
@@ -975,7 +976,7 @@ def run_kernel(kernel, harness, args, workdir, timeout, accel_pref, bless, cache
         log("%s: booting %s under %s" % (kernel["label"], os.path.basename(
             kernel["vmlinuz"]), accel))
         write_initrd(accel)
-        res = boot(kernel, initrd, workdir, timeout, accel, log)
+        res = boot(kernel, initrd, workdir, timeout, accel, log, cpus)
         if res["state"] == "ok" or accel == accels[-1]:
             break
         log("%s: %s under %s; trying %s" % (kernel["label"], res["state"], accel,
@@ -1039,6 +1040,11 @@ def parse_args(argv):
                    help="boots in parallel (default: core count, %(default)s)")
     p.add_argument("--timeout", type=float, metavar="S", default=900,
                    help="seconds one boot may take (default %(default)s)")
+    p.add_argument("--cpus", type=int, metavar="N", default=1,
+                   help="virtual CPUs per guest (default %(default)s). With 2 the harness makes "
+                        "each case's process on one while a case runs on the other: a guest "
+                        "about a fifth faster when guests boot one at a time (--jobs 1, one "
+                        "kernel); boots in parallel on as many cores gain nothing")
     p.add_argument("--bless-dir", metavar="DIR",
                    help="write each kernel's blessed outcomes to DIR/<kernel>.expected")
     p.add_argument("--report-dir", metavar="DIR",
@@ -1074,6 +1080,8 @@ def parse_args(argv):
         raise UsageError(None) if e.code else e
     if a.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if not 1 <= a.cpus <= 64:
+        raise UsageError("--cpus must be 1 to 64")
     a.arch = [x.strip() for x in a.arch.split(",") if x.strip()]
     bad = [x for x in a.arch if x not in ARCHES]
     if bad or not a.arch:
@@ -1234,7 +1242,7 @@ def main(argv=None):
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
         futs = [ex.submit(run_kernel, k, k.get("harness") or a.harness, args,
                           os.path.join(a.report_dir, "kernels", k["label"]),
-                          a.timeout, a.accel, bool(a.bless_dir), a.cache_dir)
+                          a.timeout, a.accel, bool(a.bless_dir), a.cache_dir, cpus=a.cpus)
                 for k in kernels]
         for k, f in zip(kernels, futs):
             try:
