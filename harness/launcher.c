@@ -42,6 +42,8 @@ static struct {
 	bool spares;       /* LAUNCH_SPARES: the server makes spares */
 	bool retired;      /* the last case is sent: the server and the
 			    * waiting spares are ending, none is replaced */
+	long fail_spares;  /* SPLICECHECK_SPARES_FAIL: spares the server is to
+			    * fail to make, as if out of processes (tests) */
 	pid_t harness;
 	pid_t server;      /* > 0 while the server is in use */
 	int sock;          /* the harness's end: spare requests (an entry's index) */
@@ -252,7 +254,14 @@ __attribute__((noreturn)) static void serve(int sock)
 			_exit(0); /* the harness closed its end, or is gone */
 		if (n != (ssize_t)sizeof k || k < 0 || k >= L.nspare)
 			_exit(1);
-		long pid = clone_sibling(&L.spare[k].pid);
+		long pid;
+		if (L.fail_spares > 0) {
+			L.fail_spares--;
+			pid = -1;
+			errno = EAGAIN;
+		} else {
+			pid = clone_sibling(&L.spare[k].pid);
+		}
 		if (pid == 0)
 			be_spare(k, sock);
 		if (pid < 0) {
@@ -360,6 +369,11 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 	L.slots = slots;
 	L.in_batch = false;
 	L.retired = false;
+	/* the path a spare the server cannot make takes (the server owes a
+	 * case), which a real shortage reaches only by a race with other
+	 * processes of the user: for tests */
+	const char *fail = getenv("SPLICECHECK_SPARES_FAIL");
+	L.fail_spares = fail ? strtol(fail, NULL, 10) : 0;
 	L.harness = getpid();
 	L.forked = calloc((size_t)slots, sizeof *L.forked);
 	if (!L.forked) {

@@ -348,14 +348,14 @@ def waiting_spares(harness):
     return spares
 
 
-def start_slow_run(tmp_path, n, preexec=None):
+def start_slow_run(tmp_path, n, preexec=None, extra_env=None):
     """n cases whose step blocks until the watchdog's timer (150 ms), at
     -j 2: a run long enough to act on its processes while it goes."""
     env = Env(tmp_path, "".join(f"case t.slow{i}\n  pipe p\n  file f\n  read p.r 1\n" for i in range(n)),
               "".join(f"t.slow{i} blocks\n" for i in range(n)))
     p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "150", "-j2", "--format", "json"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env, cwd=env.root / "cwd",
-                         preexec_fn=preexec)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(env.env, **(extra_env or {})), cwd=env.root / "cwd", preexec_fn=preexec)
     return env, p
 
 
@@ -423,6 +423,33 @@ def test_launcher_ends_once_the_last_case_is_sent(tmp_path):
         time.sleep(0.01)
     assert only_cases, "the server or a spare lived as long as the cases"
     assert_slow_run_passed(env, p, 4)
+
+
+@pytest.mark.parametrize("failing", ["3", "1000000"])
+def test_spares_the_server_cannot_make(tmp_path, failing):
+    """A spare the server cannot make (out of processes: here its first
+    SPLICECHECK_SPARES_FAIL ones) is owed: the server takes a case that
+    no spare takes and makes its process itself.  With every spare failing
+    no spare is ever seen waiting, and still every case passes."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
+    if os.uname().machine != "x86_64":
+        pytest.skip("tells a spare by its system call number on x86-64")
+    env, p = start_slow_run(tmp_path, 8, extra_env={"SPLICECHECK_SPARES_FAIL": failing})
+    seen_server, spares = False, []
+    deadline = time.monotonic() + 30  # the run takes about 0.6 s
+    while p.poll() is None and time.monotonic() < deadline:
+        seen_server |= launcher_server(p.pid) is not None
+        spares += waiting_spares(p.pid)
+        time.sleep(0.02)
+    if p.poll() is None:
+        p.kill()
+        p.communicate()
+        pytest.fail("the run did not end: a case no spare took was never made")
+    assert seen_server
+    if failing == "1000000":
+        assert not spares, spares
+    assert_slow_run_passed(env, p, 8)
 
 
 def test_out_of_processes(tmp_path):
