@@ -583,6 +583,15 @@ pid_t launcher_wait(pid_t pid, int *status)
 	return got;
 }
 
+void launcher_abandon(void)
+{
+	drop_server();
+	/* the waiting ones only: one that took a case is that case's */
+	for (int k = 0; L.spare && k < L.nspare; k++)
+		if (L.spare[k].state == SPARE_ASKED && L.spare[k].pid > 0)
+			kill(L.spare[k].pid, SIGKILL);
+}
+
 void launcher_stop(void)
 {
 	drop_server();

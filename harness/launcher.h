@@ -74,6 +74,12 @@ pid_t launcher_reap(int *status);
  * waitpid's value. */
 pid_t launcher_wait(pid_t pid, int *status);
 
+/* A case's process has not appeared for long: its case went to no
+ * process (the server and the spares are stopped, or wedged).  They are
+ * killed, so the case's pipe hangs up unmade and it is started again; the
+ * harness forks from now on. */
+void launcher_abandon(void);
+
 /* After the run (or when it stops): no more spawns; the server makes the
  * processes it was asked for, ends, and is reaped.  launcher_pid still
  * answers, until launcher_free. */

@@ -423,7 +423,10 @@ static void watch(struct run *r, struct slot *sl, uint64_t now)
 		return;
 	if (sl->in_step < 0) {
 		if (age_ms >= SETUP_LIMIT_MS) {
-			signal_slot(r, sl, SIGKILL);
+			if (slot_pid(r, sl) > 0)
+				kill(sl->pid, SIGKILL);
+			else
+				launcher_abandon(); /* its pipe then hangs up: lost_slot */
 			sl->kill_sent = true;
 		}
 		return;

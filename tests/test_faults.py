@@ -452,6 +452,39 @@ def test_spares_the_server_cannot_make(tmp_path, failing):
     assert_slow_run_passed(env, p, 8)
 
 
+def test_launcher_stopped_mid_run(tmp_path):
+    """The server and the waiting spares stopped (SIGSTOP) mid-run: the
+    cases sent next go to no process.  After the set-up limit (10 s) the
+    harness kills them and forks those cases itself: the run ends, every
+    case passes, nothing is left behind."""
+    if os.environ.get("SPLICECHECK_FORK"):
+        pytest.skip("SPLICECHECK_FORK: the harness forks, there is no server")
+    if os.uname().machine != "x86_64":
+        pytest.skip("tells a spare by its system call number on x86-64")
+    env, p = start_slow_run(tmp_path, 8)
+    stopped = []
+    deadline = time.monotonic() + 20
+    while not stopped and p.poll() is None and time.monotonic() < deadline:
+        spares = waiting_spares(p.pid)
+        server = launcher_server(p.pid)
+        if spares and server:
+            for pid in [server] + spares:
+                os.kill(pid, signal.SIGSTOP)
+            stopped = [server] + spares
+        time.sleep(0.02)
+    assert stopped, "no server and spares seen"
+    deadline = time.monotonic() + 40
+    while p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if p.poll() is None:
+        for pid in stopped:
+            os.kill(pid, signal.SIGKILL)
+        p.kill()
+        p.communicate()
+        pytest.fail("the run did not end: its next case went to no process")
+    assert_slow_run_passed(env, p, 8)
+
+
 def test_out_of_processes(tmp_path):
     """Under RLIMIT_NPROC (as an ordinary user: root is not held to it) the
     preflight picks how case processes are made and how many run at once
