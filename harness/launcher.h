@@ -8,8 +8,9 @@
  * for copy-on-write, and what every case's process needs set once
  * (signal dispositions, fds 0-2 on /dev/null, limits) is set once, in the
  * server, and inherited.  Where the server cannot be had (it cannot be
- * forked, clone(CLONE_PARENT) is refused, it died) the harness forks each
- * case's process itself, as before: the same process, made slower.
+ * forked, clone(CLONE_PARENT) is refused, it died, or its processes stop
+ * taking cases) the harness forks each case's process itself, as before:
+ * the same process, made slower.
  * docs/design.md, "The case launcher". */
 #ifndef SPLICECHECK_LAUNCHER_H
 #define SPLICECHECK_LAUNCHER_H
@@ -24,8 +25,8 @@ typedef void (*launch_body)(int pos, int aux, int out_fd);
 /* How case processes are made: by spares made ahead (the server makes one
  * per slot and one more), by the server as each case starts, or by the
  * harness forking.  The server costs a process, and spares one per slot
- * and one more, which a tight RLIMIT_NPROC may not afford (preflight.c). */
-/* In the order of fewer processes of the launcher's own. */
+ * and one more, which a tight RLIMIT_NPROC may not afford (preflight.c);
+ * in that order, of fewer processes of the launcher's own. */
 enum launch_mode { LAUNCH_SPARES, LAUNCH_SERVER, LAUNCH_FORK };
 
 /* Processes the launcher itself keeps in mode m with `slots` slots, beyond

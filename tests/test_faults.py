@@ -335,17 +335,49 @@ def launcher_server(harness):
     return min(alive)[1] if alive else None
 
 
+def child_calls(harness):
+    """{pid: the x86-64 system call number each child of the harness is in
+    ("running", or "?" when it has just gone)}."""
+    calls = {}
+    for k in children(harness):
+        try:
+            calls[int(k)] = pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0]
+        except (OSError, IndexError):
+            calls[int(k)] = "?"
+    return calls
+
+
 def waiting_spares(harness):
     """The launcher's spares: the harness's children asleep in recvmsg,
     waiting for a case (the server waits in recvfrom, a case elsewhere)."""
-    spares = []
-    for k in children(harness):
-        try:
-            if pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0] == "47":  # x86-64 recvmsg
-                spares.append(int(k))
-        except (OSError, IndexError):
-            pass
-    return spares
+    return [k for k, call in child_calls(harness).items() if call == "47"]  # x86-64 recvmsg
+
+
+def end_or_fail(p, seconds, why, stopped=()):
+    """Waits for the run to end; past `seconds` kills it (and `stopped`,
+    processes the test stopped) and fails with `why`: never a hung test."""
+    deadline = time.monotonic() + seconds
+    while p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if p.poll() is None:
+        for pid in stopped:
+            os.kill(pid, signal.SIGKILL)
+        p.kill()
+        p.communicate()
+        pytest.fail(f"the run did not end in {seconds} s: {why}")
+
+
+def launcher_seen(p, seconds, why):
+    """Looks at the run's processes until it ends (end_or_fail past
+    `seconds`): whether a server was seen, and every spare seen waiting."""
+    seen_server, spares = False, []
+    deadline = time.monotonic() + seconds
+    while p.poll() is None and time.monotonic() < deadline:
+        seen_server |= launcher_server(p.pid) is not None
+        spares += waiting_spares(p.pid)
+        time.sleep(0.02)
+    end_or_fail(p, 0, why)
+    return seen_server, spares
 
 
 def start_slow_run(tmp_path, n, preexec=None, extra_env=None):
@@ -412,13 +444,9 @@ def test_launcher_ends_once_the_last_case_is_sent(tmp_path):
         pytest.skip("tells a case by its system call number on x86-64")
     env, p = start_slow_run(tmp_path, 4)
     only_cases = False
-    while p.poll() is None and not only_cases:
-        calls = []
-        for k in children(p.pid):
-            try:
-                calls.append(pathlib.Path(f"/proc/{k}/syscall").read_text().split()[0])
-            except (OSError, IndexError):
-                calls.append("?")
+    deadline = time.monotonic() + 30  # the run takes about 0.3 s
+    while p.poll() is None and not only_cases and time.monotonic() < deadline:
+        calls = child_calls(p.pid).values()
         only_cases = len(calls) > 0 and all(c == "0" for c in calls)  # x86-64 read
         time.sleep(0.01)
     assert only_cases, "the server or a spare lived as long as the cases"
@@ -436,16 +464,8 @@ def test_spares_the_server_cannot_make(tmp_path, failing):
     if os.uname().machine != "x86_64":
         pytest.skip("tells a spare by its system call number on x86-64")
     env, p = start_slow_run(tmp_path, 8, extra_env={"SPLICECHECK_SPARES_FAIL": failing})
-    seen_server, spares = False, []
-    deadline = time.monotonic() + 30  # the run takes about 0.6 s
-    while p.poll() is None and time.monotonic() < deadline:
-        seen_server |= launcher_server(p.pid) is not None
-        spares += waiting_spares(p.pid)
-        time.sleep(0.02)
-    if p.poll() is None:
-        p.kill()
-        p.communicate()
-        pytest.fail("the run did not end: a case no spare took was never made")
+    # the run takes about 0.6 s
+    seen_server, spares = launcher_seen(p, 30, "a case no spare took was never made")
     assert seen_server
     if failing == "1000000":
         assert not spares, spares
@@ -473,15 +493,7 @@ def test_launcher_stopped_mid_run(tmp_path):
             stopped = [server] + spares
         time.sleep(0.02)
     assert stopped, "no server and spares seen"
-    deadline = time.monotonic() + 40
-    while p.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if p.poll() is None:
-        for pid in stopped:
-            os.kill(pid, signal.SIGKILL)
-        p.kill()
-        p.communicate()
-        pytest.fail("the run did not end: its next case went to no process")
+    end_or_fail(p, 40, "its next case went to no process", stopped)
     assert_slow_run_passed(env, p, 8)
 
 
@@ -545,11 +557,6 @@ def test_one_cpu_runs_without_spares(tmp_path):
         pytest.skip("tells a spare by its system call number on x86-64")
     cpu = min(os.sched_getaffinity(0))
     env, p = start_slow_run(tmp_path, 12, preexec=lambda: os.sched_setaffinity(0, {cpu}))
-    seen_server = False
-    spares = []
-    while p.poll() is None:
-        seen_server |= launcher_server(p.pid) is not None
-        spares += waiting_spares(p.pid)
-        time.sleep(0.02)
+    seen_server, spares = launcher_seen(p, 60, "confined to one CPU")
     assert seen_server and not spares, (seen_server, spares)
     assert_slow_run_passed(env, p, 12)

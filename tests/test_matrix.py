@@ -345,12 +345,11 @@ def test_qemu_command_per_arch(arch, qemu, console):
 def test_cpus_reach_qemu_and_the_report(tmp_path, monkeypatch):
     """--cpus N: the guest's qemu gets -smp N, and the report says how many
     CPUs a guest had when it had more than one."""
-    seen = []
+    seen, real = [], matrix.qemu_command
 
     def fake_qemu(*a, **k):
-        seen.append(matrix.__dict__["_real_qemu_command"](*a, **k))
+        seen.append(real(*a, **k))
         return ["true"]  # no guest: the boot ends at once, with no output
-    monkeypatch.setitem(matrix.__dict__, "_real_qemu_command", matrix.qemu_command)
     monkeypatch.setattr(matrix, "qemu_command", fake_qemu)
     kernel = {"label": "6.1", "version": "6.1.0", "vmlinuz": "/k", "arch": "amd64"}
     for cpus in (1, 2):
