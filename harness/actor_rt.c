@@ -51,6 +51,21 @@ int task_sleeps_in(pid_t pid, pid_t tid, long nr)
 	return rp && rp[1] == ' ' && rp[2] == 'S';
 }
 
+int task_works(pid_t pid, pid_t tid)
+{
+	char buf[512];
+	/* where /proc has no syscall file (gVisor) its state cannot be
+	 * trusted either */
+	if (rt_read_file(pid, tid, "syscall", buf, sizeof buf) < 0)
+		return -1;
+	if (strncmp(buf, "running", 7) == 0)
+		return 1;
+	if (rt_read_file(pid, tid, "stat", buf, sizeof buf) < 0)
+		return -1;
+	const char *rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'R' || rp[2] == 'D');
+}
+
 /* How often the task has been switched out: a task seen asleep twice with
  * the same count slept all the time in between. */
 static long long task_switches(pid_t pid, pid_t tid)

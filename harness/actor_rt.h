@@ -42,6 +42,10 @@ struct actor_watch {
 /* 1: the task sleeps (state S) inside syscall nr; 0: it does not; -1:
  * /proc cannot tell. */
 int task_sleeps_in(pid_t pid, pid_t tid, long nr);
+/* 1: the task is working, not waiting to be woken: running, runnable
+ * (waiting for a CPU) or in an uninterruptible wait (state R or D: disk
+ * I/O, a lock); 0: it is not; -1: /proc cannot tell. */
+int task_works(pid_t pid, pid_t tid);
 unsigned long long rt_now_ns(void);
 
 /* Starts the actor: a thread, or a forked process that dies with its

@@ -38,6 +38,14 @@
  * that nothing hangs, that no working case comes near. */
 #define SYNC_LIMIT_MS 20000
 
+/* A step still working in its call at the timeout (running, waiting for a
+ * CPU, or in an uninterruptible wait such as disk I/O, as /proc says) is
+ * not waiting for a wakeup: the timeout is put off for it up to this long
+ * beyond it, so that a loaded machine that starves a step, or a slow disk,
+ * does not make it `blocks`.  A step that spins or hangs in the kernel is
+ * still ended, after this bound. */
+#define WORKING_LIMIT_MS 10000
+
 /* Results are held from a case's start until it and every case before it
  * are reported, in a ring of this many per job: the harness's memory stays
  * the same whatever the number of cases (a bigger process also forks
@@ -441,6 +449,9 @@ static void watch(struct run *r, struct slot *sl, uint64_t now)
 	const struct tcase *c = &r->s->cases[r->order[sl->order_pos]];
 	unsigned timeout = c->timeout_ms ? c->timeout_ms : o->timeout_ms;
 	bool fire = age_ms >= timeout + (sl->may_wake == WATCH_SYNC ? SYNC_LIMIT_MS : 0);
+	if (fire && sl->may_wake != WATCH_SYNC && o->detect_ms && age_ms < timeout + WORKING_LIMIT_MS &&
+	    slot_pid(r, sl) > 0 && task_works(sl->pid, sl->pid) == 1)
+		fire = false;
 	if (!fire && sl->may_wake == WATCH_PROC && o->detect_ms && age_ms >= o->detect_ms && sl->step_nr >= 0 &&
 	    slot_pid(r, sl) > 0)
 		fire = task_sleeps_in(sl->pid, sl->pid, sl->step_nr) == 1;

@@ -185,6 +185,24 @@ def test_blocking_step_ended_by_the_timer_without_proc(faults):
     faults.assert_clean()
 
 
+def test_step_still_working_at_the_timeout_is_not_ended(tmp_path):
+    """A step that /proc shows running (or waiting for a CPU, or for the
+    disk) when its timeout comes is not waiting to be woken: a loaded
+    machine must not turn its count into `N+blocks`.  A 64 MiB read takes
+    milliseconds of CPU, so with --timeout 1 the timeout comes while it
+    works (before this, its outcome was `67108864:...+blocks`); a read that
+    sleeps is still `blocks`."""
+    env = Env(tmp_path, "case w.read\n  file f size=67108864 byte=a mode=r\n  read f 67108864\n"
+                        "case w.blocks\n  pipe p\n  read p.r 1\n",
+              'w.read 67108864:"a"*67108864\nw.blocks blocks\n')
+    proc = env.run("--timeout", "1", "--format", "json", "-j1")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    got = cases_of(proc.stdout)
+    assert got["w.read"]["outcomes"] == ['67108864:"a"*67108864']
+    assert got["w.blocks"]["outcomes"] == ["blocks"]
+    env.assert_clean()
+
+
 def test_step_that_ignores_the_watchdog_is_killed_after_the_grace_period(tmp_path):
     """A stopped process cannot take the watchdog's signal: after the grace
     period it gets SIGKILL, that is its step's outcome, and the run goes on."""
