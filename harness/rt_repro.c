@@ -1,8 +1,9 @@
 /* A reproducer's own runner: the case runs in a child process (a signal
  * that kills it is that step's outcome) and this process is its watchdog
- * (a step still in its call after the timeout gets the watchdog's
- * real-time signal, recorded by sigrec.c's handler without SA_RESTART,
- * and its outcome is `blocks`), as the harness's runner.c and child.c do.
+ * (a step still in its call after the timeout, and not working as /proc
+ * shows, gets the watchdog's real-time signal, recorded by sigrec.c's
+ * handler without SA_RESTART, and its outcome is `blocks`), as the
+ * harness's runner.c and child.c do.
  * Outcomes are spelt as harness/outcome.c spells them.  Part of the
  * runtime (see rt.h); the harness compiles it but does not link it. */
 #include "rt.h"
@@ -12,6 +13,9 @@
 #define RT_GRACE_MS 2000
 /* a sync point (sleeping, join) watches the actors itself, within this */
 #define RT_SYNC_LIMIT_MS 20000
+/* a step /proc shows still working at the timeout (running, waiting for a
+ * CPU or the disk) is not waiting to be woken: it is given this much more */
+#define RT_WORKING_LIMIT_MS 10000
 
 static const struct rt_case *rt_the_case;
 
@@ -212,7 +216,7 @@ static void rt_case_child(const struct rt_case *c, int fd, const char *scratch)
 static int rt_watch(const struct rt_case *c, pid_t pid, int fd, char (*seen)[240], char *reason, int *in_step)
 {
 	int status_kind = 0;
-	long long deadline = -1, killed_at = -1;
+	long long deadline = -1, killed_at = -1, working_until = -1;
 	for (;;) {
 		long long now = rt_now_ms();
 		int wait = -1;
@@ -225,7 +229,10 @@ static int rt_watch(const struct rt_case *c, pid_t pid, int fd, char (*seen)[240
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready == 0) {
-			if (*in_step >= 0 && deadline >= 0 && rt_now_ms() >= deadline) {
+			if (*in_step >= 0 && deadline >= 0 && rt_now_ms() >= deadline && rt_now_ms() < working_until &&
+			    task_works(pid, pid) == 1) {
+				deadline = rt_now_ms() + 1; /* look again */
+			} else if (*in_step >= 0 && deadline >= 0 && rt_now_ms() >= deadline) {
 				/* the step is still in its call: end it as the harness does */
 				/* its main thread, never an actor */
 				syscall(SYS_tgkill, pid, pid, WATCHDOG_SIGNAL);
@@ -251,7 +258,9 @@ static int rt_watch(const struct rt_case *c, pid_t pid, int fd, char (*seen)[240
 			return status_kind;
 		if (m.type == RT_MSG_START) {
 			*in_step = m.step;
-			deadline = rt_now_ms() + c->timeout_ms + (strcmp(m.text, "sync") == 0 ? RT_SYNC_LIMIT_MS : 0);
+			bool sync = strcmp(m.text, "sync") == 0;
+			deadline = rt_now_ms() + c->timeout_ms + (sync ? RT_SYNC_LIMIT_MS : 0);
+			working_until = sync ? -1 : deadline + RT_WORKING_LIMIT_MS;
 			killed_at = -1;
 		} else if (m.type == RT_MSG_DONE) {
 			if (m.step >= 1 && m.step <= c->nsteps)

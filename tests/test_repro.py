@@ -143,6 +143,30 @@ def test_a_changed_expectation_makes_the_reproducer_fail(tmp_path):
     assert "DIFFERS" in run.stdout
 
 
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_repro_waits_for_a_step_still_working_at_the_timeout(tmp_path):
+    """As the harness does (tests/test_faults.py): a 64 MiB read, which
+    /proc shows running when --timeout 1 comes, is its count, not
+    `N+blocks`; a read that sleeps is still `blocks`."""
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "expected").mkdir()
+    (tmp_path / "cases" / "w.case").write_text(
+        "case w.read\n  file f size=67108864 byte=a mode=r\n  read f 67108864\n"
+        "case w.blocks\n  pipe p\n  read p.r 1\n")
+    (tmp_path / "expected" / "linux.expected").write_text('w.read 67108864:"a"*67108864\nw.blocks blocks\n')
+    for name, outcome in [("w.read", '67108864:"a"*67108864'), ("w.blocks", "blocks")]:
+        src = subprocess.run([binary(), "-q", "--cases", str(tmp_path / "cases"), "--expected",
+                              str(tmp_path / "expected"), "--target", "linux", "--timeout", "1", "repro", name],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        (tmp_path / f"{name}.c").write_text(src)
+        subprocess.run(["cc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", str(tmp_path / name),
+                        str(tmp_path / f"{name}.c")], check=True, timeout=120)
+        run = subprocess.run([str(tmp_path / name)], capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, TMPDIR=str(tmp_path)))
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert f"step 1: " in run.stdout and run.stdout.count(" = " + outcome) == 1, run.stdout
+
+
 def test_repro_names_its_expected_line_and_kernel(tmp_path):
     cases = harness_json(tmp_path)
     name, case = next((n, c) for n, c in cases.items() if c["expected_from"])
