@@ -15,7 +15,10 @@ to compare before and after a change, with the same tool and method.
 - generated suites of trivial cases (one step, `close -1`, no fixture):
   per-case time, its ratio to a bare fork+wait loop (build/forkbench), for
   -j 1 and -j N, and the harness's peak RSS (ru_maxrss: the harness or its
-  largest case process); the same for the ASan build (build/splicecheck-asan).
+  largest case process); the same for the ASan build (build/splicecheck-asan);
+  then the plain build at -j 1 with it and forkbench both confined to one
+  CPU: the case of a guest with one vCPU, where no spare can be made while
+  a case runs (left out on a machine with one CPU).
   Each row runs forkbench and the harness in turn, R times.  "x fork" and
   "x cpu" are the median over those rounds of each round's ratio (wall;
   CPU, user+sys of the process and its children): a round runs the two
@@ -47,7 +50,12 @@ def cpu_children():
     return r.ru_utime + r.ru_stime
 
 
-def timed(argv, env):
+def on_cpu(cpu):
+    """preexec_fn: the run and its children on that CPU only (None: any)."""
+    return None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+
+
+def timed(argv, env, cpu=None):
     """Wall seconds, CPU seconds and peak RSS (KiB) of one run; it must run
     to the end (exit 0, or 1: some outcome differs, which does not change
     its cost).  forkbench --rss runs it: a peak RSS survives exec, so
@@ -56,7 +64,7 @@ def timed(argv, env):
         c0 = cpu_children()
         t0 = time.monotonic()
         p = subprocess.run([str(FORK), "--rss", rss.name, *argv], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, env=env)
+                           stderr=subprocess.PIPE, env=env, preexec_fn=on_cpu(cpu))
         wall = time.monotonic() - t0
         cpu = cpu_children() - c0
         if p.returncode not in (0, 1):
@@ -69,28 +77,28 @@ def best(argv, env, repeat):
     return min(r[0] for r in runs), max(r[2] for r in runs)
 
 
-def fork_run(n, env):
+def fork_run(n, env, cpu=None):
     """forkbench n timed as the harness is (timed(): from here, its start
     and exit included, as the harness's are): us per fork+wait, and its CPU
     seconds.  Its own figure leaves out its start, which for 100 cases was
     a fifth of the harness's per-case time."""
-    wall, cpu, _ = timed([str(FORK), str(n)], env)
-    return wall * 1e6 / n, cpu
+    wall, cpu_s, _ = timed([str(FORK), str(n)], env, cpu)
+    return wall * 1e6 / n, cpu_s
 
 
-def against_fork(argv, env, n, repeat):
+def against_fork(argv, env, n, repeat, cpu=None):
     """forkbench n and the harness in turn, `repeat` times: the best of
     each, per case (wall us, CPU us); the median over the rounds of each
     round's ratio (wall, CPU); and the harness's peak RSS."""
     f_walls, f_cpus, h_walls, h_cpus = [], [], [], []
     rss = 0
     for _ in range(repeat):
-        us, cpu = fork_run(n, env)
+        us, cpu_s = fork_run(n, env, cpu)
         f_walls.append(us)
-        f_cpus.append(cpu * 1e6 / n)
-        wall, cpu, r = timed(argv, env)
+        f_cpus.append(cpu_s * 1e6 / n)
+        wall, cpu_s, r = timed(argv, env, cpu)
         h_walls.append(wall * 1e6 / n)
-        h_cpus.append(cpu * 1e6 / n)
+        h_cpus.append(cpu_s * 1e6 / n)
         rss = max(rss, r)
     x_wall = statistics.median(h / f for h, f in zip(h_walls, f_walls))
     x_cpu = statistics.median(h / f for h, f in zip(h_cpus, f_cpus))
@@ -150,18 +158,27 @@ def main():
         print(f"  {'build':>5} {'cases':>6} {'-j':>3} {'us/case':>8} {'fork us':>8} {'x fork':>7} {'x best':>7} "
               f"{'cpu us':>7} {'fork cpu':>8} {'x cpu':>6} {'cases/s':>8} {'peak RSS':>9}")
         asan_sizes = [int(x) for x in a.asan_sizes.split(",")]
-        for build, binary, ns, repeat in [("plain", BIN, sizes, a.repeat)] + (
-                [] if a.no_asan else [("asan", ASAN, asan_sizes, a.asan_repeat)]):
+        cpus = sorted(os.sched_getaffinity(0))
+        # (label, binary, sizes, repeat, the -j values, the one CPU or None)
+        rows = [("plain", BIN, sizes, a.repeat, sorted({1, a.jobs}), None)]
+        if not a.no_asan:
+            rows.append(("asan", ASAN, asan_sizes, a.asan_repeat, sorted({1, a.jobs}), None))
+        if len(cpus) > 1:
+            rows.append(("1cpu", BIN, sizes, a.repeat, [1], cpus[0]))
+        for build, binary, ns, repeat, jobs, cpu in rows:
+            if cpu is not None:
+                print(f"  plain build and forkbench both on CPU {cpu} only (a guest with one vCPU):")
             for n in ns:
                 d = tmp / f"suite{n}"
                 if not d.exists():
                     make_suite(d, n)
                 argv = [str(binary), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
                         "--target", "linux"]
-                for j in sorted({1, a.jobs}):
-                    f_wall, f_cpu, us, cpu, x_wall, x_cpu, rss = against_fork(argv + [f"-j{j}"], env, n, repeat)
+                for j in jobs:
+                    f_wall, f_cpu, us, cpu_us, x_wall, x_cpu, rss = against_fork(argv + [f"-j{j}"], env, n,
+                                                                              repeat, cpu)
                     print(f"  {build:>5} {n:>6} {j:>3} {us:8.1f} {f_wall:8.1f} {x_wall:7.2f} {us / f_wall:7.2f} "
-                          f"{cpu:7.1f} {f_cpu:8.1f} {x_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
+                          f"{cpu_us:7.1f} {f_cpu:8.1f} {x_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
         left = list(scratch.iterdir())
         if left:
