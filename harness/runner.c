@@ -28,10 +28,19 @@
 /* The parent is not woken by each record a case's process sends, only by
  * its end: a case whose steps return at once costs one wakeup, as a bare
  * fork+wait does.  While a case runs, the parent looks at it (reads its
- * records, runs the watchdog) this often.  A step's age counts from the
- * look that found it started, never from earlier: the watchdog may fire a
- * look late, never early (under load, early would be a wrong verdict). */
+ * records, runs the watchdog): first after the look interval (1 ms; 5 ms
+ * without /proc), or when a typical case of the run has ended if that is later (the
+ * median of the last RECENT cases that ended by themselves), so that most
+ * cases end before any look; then again after the interval when a look
+ * found a step started or ended (it may sleep in its call), else twice as
+ * late as the last time, up to LOOK_LATEST_MS.  Each look is a wakeup: under
+ * qemu TCG, where a trivial case takes 3 to 4 ms, a look every millisecond
+ * was a quarter of the run.  A step's age counts from the look that found it
+ * started, never from earlier: the watchdog may fire a look late, never
+ * early (under load, early would be a wrong verdict). */
 #define LOOK_MS_NO_PROC 5
+#define LOOK_LATEST_MS 10
+#define RECENT 16
 
 /* A sync point (join, sleeping) watches the actors itself; the parent
  * ends it only after this long beyond the case's timeout: a bound, so
@@ -67,6 +76,8 @@ struct slot {
 	int status;
 	uint64_t phase_start, watchdog_at, started;
 	uint64_t next_look; /* when the parent next reads what the child sent and runs the watchdog */
+	uint64_t look_every; /* the interval before next_look */
+	bool news;     /* a step of the main actor started or ended since the last look */
 	char buf[sizeof(struct rec)];
 	size_t have;
 	char scratch[600];
@@ -121,7 +132,31 @@ struct run {
 	struct slot *slots;
 	int jobs;
 	int *retry, nretry; /* cases to start again: their process was never made */
+	uint32_t recent_us[RECENT]; /* how long the last cases that ended by themselves took */
+	unsigned nrecent;
 };
+
+/* When to look at a case first, from its start: the look interval, or the
+ * median time the last cases took when that is longer (up to
+ * LOOK_LATEST_MS). */
+static uint64_t first_look_ns(const struct run *r)
+{
+	uint64_t base = look_ns(r->o);
+	int n = r->nrecent < RECENT ? (int)r->nrecent : RECENT;
+	if (n == 0)
+		return base;
+	uint32_t v[RECENT];
+	memcpy(v, r->recent_us, sizeof v);
+	for (int i = 1; i < n; i++) /* insertion sort: n is at most 16 */
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint32_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	uint64_t typical = (uint64_t)v[n / 2] * 1000u;
+	uint64_t latest = (uint64_t)LOOK_LATEST_MS * 1000000u;
+	return typical <= base ? base : typical < latest ? typical : latest;
+}
 
 /* The pid of a slot's process, once the launcher has made it; <= 0 before. */
 static pid_t slot_pid(const struct run *r, struct slot *sl)
@@ -191,6 +226,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 			break;
 		}
 		sl->in_step = rec->step;
+		sl->news = true;
 		sl->step_nr = rec->nr;
 		sl->may_wake = rec->may_wake;
 		sl->watchdog_sent = false;
@@ -208,6 +244,7 @@ static void handle_rec(struct run *r, struct slot *sl, const struct rec *rec)
 			break;
 		}
 		sl->in_step = -1;
+		sl->news = true;
 		sl->phase_start = now_ns();
 		break;
 	case REC_SKIP:
@@ -285,7 +322,10 @@ static void finish_slot(struct run *r, struct slot *sl)
 		launcher_wait(sl->pid, &status);
 	close(sl->fd);
 	struct case_result *res = res_at(r, sl->order_pos);
-	res->ms = (double)(now_ns() - sl->started) / 1e6;
+	uint64_t took = now_ns() - sl->started;
+	res->ms = (double)took / 1e6;
+	if (!sl->watchdog_sent && !sl->kill_sent && WIFEXITED(status))
+		r->recent_us[r->nrecent++ % RECENT] = took / 1000u > UINT32_MAX ? UINT32_MAX : (uint32_t)(took / 1000u);
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		int killed = killed_step(sl, res, sig);
@@ -367,7 +407,8 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 			tmpfs_dir[0] = '\0';
 	}
 	sl->started = sl->phase_start = now_ns();
-	sl->next_look = sl->started + look_ns(r->o);
+	sl->look_every = look_ns(r->o);
+	sl->next_look = sl->started + first_look_ns(r);
 	int err = -launcher_spawn((int)(sl - r->slots), pos, tmpfs_dir[0] != '\0', p[1], last);
 	if (err) {
 		close(p[0]);
@@ -421,9 +462,13 @@ static void watch(struct run *r, struct slot *sl, uint64_t now)
 {
 	const struct run_opts *o = r->o;
 	uint64_t age_ms = now > sl->phase_start ? (now - sl->phase_start) / 1000000u : 0;
-	/* the next look: after the usual interval, or sooner when a step
-	 * just started reaches the age at which /proc is asked about it */
-	sl->next_look = now + look_ns(o);
+	/* the next look: after the interval, or twice as late as the last
+	 * when this one found nothing new; or sooner when a step just started
+	 * reaches the age at which /proc is asked about it */
+	uint64_t latest = (uint64_t)LOOK_LATEST_MS * 1000000u;
+	sl->look_every = sl->news ? look_ns(o) : 2 * sl->look_every < latest ? 2 * sl->look_every : latest;
+	sl->news = false;
+	sl->next_look = now + sl->look_every;
 	uint64_t detect_at = sl->phase_start + (uint64_t)o->detect_ms * 1000000u;
 	if (sl->in_step >= 0 && o->detect_ms && detect_at > now && detect_at < sl->next_look)
 		sl->next_look = detect_at;
