@@ -29,15 +29,16 @@
  * its end: a case whose steps return at once costs one wakeup, as a bare
  * fork+wait does.  While a case runs, the parent looks at it (reads its
  * records, runs the watchdog): first after the look interval (1 ms; 5 ms
- * without /proc), or when a typical case of the run has ended if that is later (the
- * median of the last RECENT cases that ended by themselves), so that most
- * cases end before any look; then again after the interval when a look
- * found a step started or ended (it may sleep in its call), else twice as
- * late as the last time, up to LOOK_LATEST_MS.  Each look is a wakeup: under
- * qemu TCG, where a trivial case takes 3 to 4 ms, a look every millisecond
- * was a quarter of the run.  A step's age counts from the look that found it
- * started, never from earlier: the watchdog may fire a look late, never
- * early (under load, early would be a wrong verdict). */
+ * without /proc), or when a typical case of the run has ended if that is
+ * later (the median of the last RECENT cases that ended by themselves), so
+ * that most cases end before any look; then again after the interval when
+ * a look found a step started or ended (it may sleep in its call), else
+ * twice as late as the last time, up to LOOK_LATEST_MS.  Each look is a
+ * wakeup: under qemu TCG, where a trivial case takes about 3 ms, a look
+ * every millisecond was about a sixth of its time.  A step's age counts
+ * from the look that found it started, never from earlier: the watchdog
+ * may fire a look late, never early (under load, early would be a wrong
+ * verdict). */
 #define LOOK_MS_NO_PROC 5
 #define LOOK_LATEST_MS 10
 #define RECENT 16
