@@ -217,7 +217,7 @@ static void vmsplice_loop_as_seen(const unsigned long long *raw, struct seen_cal
 
 static void feed_as_seen(const unsigned long long *raw, struct seen_call *seen)
 {
-	/* write(fd, chunk, min(count - done, STREAM_CHUNK)), chunk thread-local */
+	/* write(fd, chunk, min(count - done, STREAM_CHUNK)), chunk on the loop's stack */
 	unsigned long long first = raw[1] < STREAM_CHUNK ? raw[1] : STREAM_CHUNK;
 	*seen = (struct seen_call){.nr = SYS_write, .args = {raw[0], 0, 0}, .vary = -1};
 	later_lengths(seen, 2, first, raw[1], STREAM_CHUNK);

@@ -23,20 +23,25 @@
 #include "sigrec.h"
 #include "trace.h"
 
-static int out_fd = -1;
-static const struct sc_profile *install_profile, *predict_profile;
-static struct actor_watch watch = {.timeout_ms = 250, .use_proc = true, .signal = 0};
+/* What every case's process reads or writes first, in one struct and so
+ * on one page of .data: in a new process each page it touches is a page
+ * fault (apart, the profiles were in .bss, a page of their own). */
+static struct {
+	struct actor_watch watch;
+	int out_fd;
+	const struct sc_profile *install_profile, *predict_profile;
+} self = {.watch = {.timeout_ms = 250, .use_proc = true, .signal = 0}, .out_fd = -1};
 
 void child_set_watch(unsigned timeout_ms, bool use_proc)
 {
-	watch.timeout_ms = timeout_ms;
-	watch.use_proc = use_proc;
+	self.watch.timeout_ms = timeout_ms;
+	self.watch.use_proc = use_proc;
 }
 
 void child_set_seccomp(const struct sc_profile *install, const struct sc_profile *predict)
 {
-	install_profile = install;
-	predict_profile = predict;
+	self.install_profile = install;
+	self.predict_profile = predict;
 }
 
 /* Calls through syscall(), whose page every case's process has touched
@@ -47,7 +52,7 @@ static void send_rec(const struct rec *r)
 {
 	long w;
 	do
-		w = syscall(SYS_write, out_fd, r, sizeof *r);
+		w = syscall(SYS_write, self.out_fd, r, sizeof *r);
 	while (w < 0 && errno == EINTR);
 }
 
@@ -66,7 +71,7 @@ __attribute__((noreturn)) static void give_up(int type, const char *fmt, ...)
  * SIGSYS that kills; false where it allows the call. */
 static bool predicted_outcome(const struct step *s, const unsigned long long *raw, struct outcome *o)
 {
-	if (!predict_profile)
+	if (!self.predict_profile)
 		return false;
 	struct seen_call seen = {.nr = s->call->nr, .vary = -1};
 	if (s->call->seen_by_seccomp)
@@ -75,7 +80,7 @@ static bool predicted_outcome(const struct step *s, const unsigned long long *ra
 		memcpy(seen.args, raw, sizeof seen.args);
 	if (seen.nr < 0)
 		return false;
-	struct sc_verdict v = sc_profile_predict(predict_profile, seen.nr, seen.args);
+	struct sc_verdict v = sc_profile_predict(self.predict_profile, seen.nr, seen.args);
 	bool allowed = v.action == SC_ALLOW || v.action == SC_LOG;
 	/* A loop's first call is always made and a denied one ends the loop;
 	 * past an allowed one, the later calls decide only if the profile
@@ -84,13 +89,13 @@ static bool predicted_outcome(const struct step *s, const unsigned long long *ra
 	 * never records: it is skipped, saying why. */
 	if (allowed && seen.vary >= 0) {
 		struct sc_verdict later;
-		if (!sc_profile_predict_range(predict_profile, seen.nr, seen.args, (unsigned)seen.vary, seen.lo,
+		if (!sc_profile_predict_range(self.predict_profile, seen.nr, seen.args, (unsigned)seen.vary, seen.lo,
 					      seen.hi, &later) ||
 		    !(later.action == SC_ALLOW || later.action == SC_LOG))
 			give_up(REC_SKIP,
 				"line %d: %s allows %s's first call but not all the later ones (argument %d from "
 				"%llu to %llu): which of them the step makes is timing",
-				s->line, sc_profile_name(predict_profile), s->call->name, seen.vary + 1, seen.lo,
+				s->line, sc_profile_name(self.predict_profile), s->call->name, seen.vary + 1, seen.lo,
 				seen.hi);
 	}
 	switch (v.action) {
@@ -215,13 +220,13 @@ static void actor_died(struct runctx *rc, int item, int sig)
 
 static void install_seccomp(bool *installed)
 {
-	if (!install_profile || *installed)
+	if (!self.install_profile || *installed)
 		return;
 	/* no core files from a profile's SIGSYS, anywhere */
 	prctl(PR_SET_DUMPABLE, 0);
-	int err = sc_profile_install(install_profile);
+	int err = sc_profile_install(self.install_profile);
 	if (err)
-		give_up(REC_BROKEN, "cannot install seccomp profile %s: %s", sc_profile_name(install_profile),
+		give_up(REC_BROKEN, "cannot install seccomp profile %s: %s", sc_profile_name(self.install_profile),
 			strerror(-err));
 	*installed = true;
 }
@@ -252,10 +257,10 @@ void child_warm(void)
 {
 	/* the state every case writes or reads first (volatile: a store of
 	 * what is there already would be left out) */
-	*(volatile unsigned *)&watch.timeout_ms = watch.timeout_ms;
+	*(volatile unsigned *)&self.watch.timeout_ms = self.watch.timeout_ms;
 	sigrec_reset();
 	errno = 0;
-	volatile int touch = WATCHDOG_SIGNAL + (install_profile != NULL) + (predict_profile != NULL);
+	volatile int touch = WATCHDOG_SIGNAL + (self.install_profile != NULL) + (self.predict_profile != NULL);
 	(void)touch;
 	/* the stack a step runs on: child_run's frame and the call's */
 	volatile char stack[3 * 4096];
@@ -274,7 +279,7 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 {
 	/* a harness started with a standard fd closed may have been given it
 	 * for the result pipe (and child_prepare put /dev/null there since) */
-	out_fd = fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	self.out_fd = fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (scratch_dir && chdir(scratch_dir) < 0)
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
 
@@ -286,10 +291,13 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 	for (int i = 0; i < c->nfix; i++)
 		for (int e = 0; e < MAX_ENDS; e++)
 			fx[i].fd[e] = -1;
-	watch.signal = WATCHDOG_SIGNAL;
-	struct actor actors[MAX_ACTORS];
-	struct runctx arc[MAX_ACTORS];
-	struct runctx rc = {.c = c, .fx = fx, .actors = actors, .watch = &watch, .actor_died = actor_died};
+	self.watch.signal = WATCHDOG_SIGNAL;
+	/* not on the stack: they are 6 KiB, which a case without actors
+	 * never touches, and a deeper stack is more pages written (each a
+	 * fault in a new process); child_run runs once in a process */
+	static struct actor actors[MAX_ACTORS];
+	static struct runctx arc[MAX_ACTORS];
+	struct runctx rc = {.c = c, .fx = fx, .actors = actors, .watch = &self.watch, .actor_died = actor_died};
 	bool installed = false;
 
 	for (int it = 0; it < c->nitems; it++) {
@@ -298,7 +306,7 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 			/* a thread inherits the filter; a process, too */
 			install_seccomp(&installed);
 			int k = item->index;
-			arc[k] = (struct runctx){.c = c, .fx = fx, .actor = k + 1, .actors = actors, .watch = &watch};
+			arc[k] = (struct runctx){.c = c, .fx = fx, .actor = k + 1, .actors = actors, .watch = &self.watch};
 			if (actor_start(&actors[k], c->actors[k].process, actor_item, &arc[k]) < 0)
 				give_up(REC_BROKEN, "%s:%d: cannot start actor %s: %s", c->file, c->actors[k].line,
 					c->actors[k].name, strerror(errno));
@@ -329,7 +337,7 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 	}
 	/* every actor's steps return before the case ends: an implicit join */
 	for (int k = 0; k < rc.nactors; k++) {
-		int item = actor_join(&actors[k], actors, rc.nactors, &watch);
+		int item = actor_join(&actors[k], actors, rc.nactors, &self.watch);
 		if (item >= 0)
 			actor_died(&rc, item, actors[k].dead_sig);
 		actor_stop(&actors[k]);

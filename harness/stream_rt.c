@@ -33,7 +33,10 @@ static long moved_or_fail(size_t done, long r)
 
 long stream_feed(int fd, size_t n)
 {
-	static __thread unsigned char buf[STREAM_CHUNK];
+	/* on the stack, not thread-local: a 64 KiB TLS block would part the
+	 * few thread-local words every case writes (errno, the signal record)
+	 * onto two pages */
+	unsigned char buf[STREAM_CHUNK];
 	size_t done = 0;
 	long r = 0;
 	while (done < n) {

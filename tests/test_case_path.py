@@ -1,0 +1,69 @@
+"""A case's process is a copy of the harness, and each page it touches
+first is a page fault, which under qemu TCG costs about as much as 20
+system calls: what it runs is grouped in one window of code
+(harness/case_path.ld), what it writes first on as few pages as can be.
+Checked on one CPU, where the server makes each case's process as its case
+starts (no spares, which take their faults ahead), so the count is the
+same from run to run."""
+import os
+import subprocess
+
+from conftest import binary
+
+# one window of code a fault maps (the kernel's fault-around, 64 KiB by default)
+WINDOW = 64 * 1024
+
+
+def symbols(path):
+    out = subprocess.run(["nm", path], capture_output=True, text=True, check=True).stdout
+    return {f[2]: int(f[0], 16) for f in (line.split() for line in out.splitlines()) if len(f) == 3}
+
+
+def test_the_case_path_is_one_window_of_code():
+    for name in ("splicecheck", "splicecheck-static"):
+        sym = symbols(binary(name))
+        # the harness's code for a case, and the libc calls every case makes
+        on_path = ["case_main", "child_run", "arg_resolve", "kind_make", "sigrec_reset", "actor_start",
+                   "syscall", "_exit", "__libc_current_sigrtmin", "__errno_location"]
+        windows = {sym[f] // WINDOW for f in on_path}
+        assert len(windows) == 1, {f: hex(sym[f]) for f in on_path}
+        # and not by chance: the harness's own start is elsewhere
+        assert sym["parse_case_line"] // WINDOW not in windows
+
+
+def faults(tmp_path, n):
+    """Page faults of a run of n trivial cases on one CPU: the harness's
+    and those of every process it reaped (the server, the cases')."""
+    d = tmp_path / str(n)
+    for sub in ("cases", "expected", "tmp"):
+        (d / sub).mkdir(parents=True)
+    (d / "cases" / "t.case").write_text("".join(f"case t.c{i}\n  close -1\n" for i in range(n)))
+    (d / "expected" / "linux.expected").write_text("".join(f"t.c{i} EBADF\n" for i in range(n)))
+    one_cpu = {min(os.sched_getaffinity(0))}
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.sched_setaffinity(0, one_cpu)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.environ["TMPDIR"] = str(d / "tmp")
+            os.execv(binary(), [binary(), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
+                                "--target", "linux", "-j1"])
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return usage.ru_minflt
+
+
+def test_a_trivial_case_costs_few_page_faults(tmp_path):
+    # the difference takes out the run's own start and end
+    per_case = (faults(tmp_path, 401) - faults(tmp_path, 1)) / 400
+    # here 10.6: the case's process 8 (its stack 2, its case in the shared
+    # arena 2, and one each for the code, the constants, the data and the
+    # thread-local block), the server about 2 (its stack and data, shared
+    # with the process it made), the harness 1; 17 to 19 when the code
+    # was spread over 7 windows, the profiles on a page of their own and
+    # the thread-local block split by a 64 KiB buffer
+    assert per_case <= 13, f"{per_case:.1f} page faults per case"
