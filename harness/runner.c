@@ -439,6 +439,27 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
  * (a copy of the harness as it was when the run started). */
 static struct run *launch_run;
 
+/* "%s/%d" of root and pos, as the harness names a case's directory,
+ * without stdio: in a case's process snprintf is six pages of libc code
+ * (each a fault) that nothing else of most cases runs. */
+static void case_dir(char *out, size_t size, const char *root, int pos)
+{
+	char digits[12];
+	int nd = 0;
+	unsigned v = (unsigned)pos;
+	do
+		digits[nd++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	size_t n = 0;
+	for (; *root && n + 1 < size; root++)
+		out[n++] = *root;
+	if (n + 1 < size)
+		out[n++] = '/';
+	while (nd > 0 && n + 1 < size)
+		out[n++] = digits[--nd];
+	out[n] = '\0';
+}
+
 /* A case's process: case `pos` of the run, its tmpfs directory made
  * (tmpfs_ok), its results to out_fd. */
 __attribute__((noreturn)) static void case_main(int pos, int tmpfs_ok, int out_fd)
@@ -446,12 +467,10 @@ __attribute__((noreturn)) static void case_main(int pos, int tmpfs_ok, int out_f
 	const struct run *r = launch_run;
 	const struct tcase *c = &r->s->cases[r->order[pos]];
 	char scratch[600], tmpfs_dir[600];
-	/* only where needed: formatting touches pages (each one a fault in
-	 * a new process) that a trivial case does not need */
 	if (c->needs_scratch)
-		snprintf(scratch, sizeof scratch, "%s/%d", r->root, pos);
+		case_dir(scratch, sizeof scratch, r->root, pos);
 	if (tmpfs_ok)
-		snprintf(tmpfs_dir, sizeof tmpfs_dir, "%s/%d", r->tmpfs_root, pos);
+		case_dir(tmpfs_dir, sizeof tmpfs_dir, r->tmpfs_root, pos);
 	struct make_env env = {.tmpfs_dir = tmpfs_ok ? tmpfs_dir : NULL};
 	child_set_watch(c->timeout_ms ? c->timeout_ms : r->o->timeout_ms, r->o->detect_ms != 0);
 	child_run(c, out_fd, c->needs_scratch ? scratch : NULL, &env);

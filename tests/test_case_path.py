@@ -19,16 +19,31 @@ def symbols(path):
     return {f[2]: int(f[0], 16) for f in (line.split() for line in out.splitlines()) if len(f) == 3}
 
 
-def test_the_case_path_is_one_window_of_code():
+def section(path, name):
+    out = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.replace("[ ", "[").split()
+        if len(f) > 5 and f[1] == name:
+            return int(f[3], 16), int(f[3], 16) + int(f[5], 16)
+    raise AssertionError(f"{path} has no section {name}")
+
+
+def test_the_case_path_is_grouped():
     for name in ("splicecheck", "splicecheck-static"):
         sym = symbols(binary(name))
-        # the harness's code for a case, and the libc calls every case makes
-        on_path = ["case_main", "child_run", "arg_resolve", "kind_make", "sigrec_reset", "actor_start",
-                   "syscall", "_exit", "__libc_current_sigrtmin", "__errno_location"]
-        windows = {sym[f] // WINDOW for f in on_path}
-        assert len(windows) == 1, {f: hex(sym[f]) for f in on_path}
+        # the harness's code for every case, and the libc calls each makes:
+        # one window
+        every = ["case_main", "child_run", "arg_resolve", "sigrec_reset", "launcher_start",
+                 "syscall", "_exit", "__libc_current_sigrtmin", "__errno_location"]
+        windows = {sym[f] // WINDOW for f in every}
+        assert len(windows) == 1, {f: hex(sym[f]) for f in every}
+        # what fixtures and actors run, with them in two windows at most
+        start, end = section(binary(name), ".text.case_path")
+        assert end - start <= 2 * WINDOW, hex(end - start)
+        fixtures = ["kind_make", "fixture_opt", "actor_start", "stream_feed", "malloc", "__pipe2", "__snprintf"]
+        assert all(start <= sym[f] < end for f in fixtures), {f: hex(sym[f]) for f in fixtures}
         # and not by chance: the harness's own start is elsewhere
-        assert sym["parse_case_line"] // WINDOW not in windows
+        assert not start <= sym["main"] < end
 
 
 def faults(tmp_path, n):
