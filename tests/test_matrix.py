@@ -643,3 +643,38 @@ def test_e2e_real_harness_one_kernel(e2e_kernel, tmp_path):
     for name in k["cases"]:
         if k["cases"][name]["status"] in ("pass", "fail"):
             assert name in blessed
+
+
+def test_bench_matrix_rounds_are_read_from_the_console():
+    import bench_matrix
+    console = ("[    1.2] booting\n"
+               "@@BENCH-ROUND 0 against 10.00 13.50 0\n"
+               "\x1b[0m@@BENCH-ROUND 0 harness 13.60 16.00 1\n"
+               "@@BENCH-ROUND 1 against 16.00 19.00 0\n"
+               "@@BENCH-ROUND 1 harness 19.00 21.50 139\n"   # killed: not a suite's time
+               "@@BENCH-ROUND 2 against 21.50 24.50 0\n"
+               "@@BENCH-ROUND 2 harness 24.50 27.50 0\n"
+               "@@BENCH-ROUND 3 harness x y 0\n")
+    times = bench_matrix.parse_rounds(console)
+    assert times == {"against": [3.5, 3.0, 3.0], "harness": [2.4000000000000004, None, 3.0]}
+    fig = bench_matrix.round_figures(times)
+    # round 1 is left out whole: its pair is incomplete
+    assert fig["rounds"] == 2 and fig["won"] == 1
+    assert fig["against"] == 3.25 and abs(fig["harness"] - 2.7) < 1e-9
+    assert bench_matrix.round_figures({"against": [], "harness": []}) is None
+
+
+def test_bench_matrix_times_two_harnesses_in_the_same_boot(e2e_kernel, tmp_path):
+    static = [os.path.join(REPO, "build", b) for b in ("splicecheck-static", "splicecheck")]
+    if not all(os.path.exists(b) for b in static):
+        pytest.skip("the static harnesses are not built")
+    p = subprocess.run([sys.executable, os.path.join(REPO, "tools", "bench_matrix.py"), "--kernels", E2E_KERNEL,
+                        "--jobs", "1", "--harness", static[0], "--against", static[1], "--rounds", "2",
+                        "--cases-filter", "vmsplice.gift.*", "--timeout", "300"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=900)
+    assert p.returncode == 0, p.stdout + p.stderr[-2000:]
+    table = p.stdout[p.stdout.index("the suite in the same boot"):].splitlines()
+    row = next(line.split() for line in table if line.startswith(E2E_KERNEL + " "))
+    rounds, against, harness = int(row[1]), float(row[2]), float(row[3])
+    assert rounds == 2 and against > 0 and harness > 0
+    assert row[-2:] == ["of", "2"]
