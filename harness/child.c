@@ -25,7 +25,7 @@
 
 /* What every case's process reads or writes first, in one struct and so
  * on one page of .data: in a new process each page it touches is a page
- * fault (apart, the profiles were in .bss, a page of their own). */
+ * fault (the profiles alone were in .bss, on a page of their own). */
 static struct {
 	struct actor_watch watch;
 	int out_fd;
