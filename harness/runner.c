@@ -41,6 +41,7 @@
  * verdict). */
 #define LOOK_MS_NO_PROC 5
 #define LOOK_LATEST_MS 10
+#define LOOK_LATEST_NS ((uint64_t)LOOK_LATEST_MS * 1000000u)
 #define RECENT 16
 
 /* A sync point (join, sleeping) watches the actors itself; the parent
@@ -155,8 +156,29 @@ static uint64_t first_look_ns(const struct run *r)
 			v[j - 1] = t;
 		}
 	uint64_t typical = (uint64_t)v[n / 2] * 1000u;
-	uint64_t latest = (uint64_t)LOOK_LATEST_MS * 1000000u;
-	return typical <= base ? base : typical < latest ? typical : latest;
+	return typical <= base ? base : typical < LOOK_LATEST_NS ? typical : LOOK_LATEST_NS;
+}
+
+/* A case's directory under root: "root/pos".  The harness and the case's
+ * process both name it so; without stdio, as in a case's process snprintf
+ * is six pages of libc code (each a fault) that most cases run nothing
+ * else of. */
+static void case_dir(char *out, size_t size, const char *root, int pos)
+{
+	char digits[12];
+	int nd = 0;
+	unsigned v = (unsigned)pos;
+	do
+		digits[nd++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	size_t n = 0;
+	for (; *root && n + 1 < size; root++)
+		out[n++] = *root;
+	if (n + 1 < size)
+		out[n++] = '/';
+	while (nd > 0 && n + 1 < size)
+		out[n++] = digits[--nd];
+	out[n] = '\0';
 }
 
 /* The pid of a slot's process, once the launcher has made it; <= 0 before. */
@@ -285,7 +307,7 @@ static void remove_case_dirs(struct run *r, struct slot *sl, const struct tcase 
 		remove_tree(sl->scratch);
 	if (c->needs_tmpfs && r->tmpfs_root[0]) {
 		char p[600];
-		snprintf(p, sizeof p, "%s/%d", r->tmpfs_root, sl->order_pos);
+		case_dir(p, sizeof p, r->tmpfs_root, sl->order_pos);
 		remove_tree(p);
 	}
 }
@@ -392,7 +414,7 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 	for (int a = 0; a <= MAX_ACTORS; a++)
 		sl->actor_step[a] = -1;
 	if (c->needs_scratch) {
-		snprintf(sl->scratch, sizeof sl->scratch, "%s/%d", r->root, pos);
+		case_dir(sl->scratch, sizeof sl->scratch, r->root, pos);
 		if (mkdir(sl->scratch, 0700) < 0) {
 			set_reason(res, ST_BROKEN, "cannot make scratch directory %s: %s", sl->scratch, strerror(errno));
 			close(p[0]);
@@ -403,7 +425,7 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
 	}
 	char tmpfs_dir[600] = "";
 	if (c->needs_tmpfs && r->tmpfs_root[0]) {
-		snprintf(tmpfs_dir, sizeof tmpfs_dir, "%s/%d", r->tmpfs_root, pos);
+		case_dir(tmpfs_dir, sizeof tmpfs_dir, r->tmpfs_root, pos);
 		if (mkdir(tmpfs_dir, 0700) < 0)
 			tmpfs_dir[0] = '\0';
 	}
@@ -439,27 +461,6 @@ static enum start start_slot(struct run *r, struct slot *sl, int pos, int runnin
  * (a copy of the harness as it was when the run started). */
 static struct run *launch_run;
 
-/* "%s/%d" of root and pos, as the harness names a case's directory,
- * without stdio: in a case's process snprintf is six pages of libc code
- * (each a fault) that nothing else of most cases runs. */
-static void case_dir(char *out, size_t size, const char *root, int pos)
-{
-	char digits[12];
-	int nd = 0;
-	unsigned v = (unsigned)pos;
-	do
-		digits[nd++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	size_t n = 0;
-	for (; *root && n + 1 < size; root++)
-		out[n++] = *root;
-	if (n + 1 < size)
-		out[n++] = '/';
-	while (nd > 0 && n + 1 < size)
-		out[n++] = digits[--nd];
-	out[n] = '\0';
-}
-
 /* A case's process: case `pos` of the run, its tmpfs directory made
  * (tmpfs_ok), its results to out_fd. */
 __attribute__((noreturn)) static void case_main(int pos, int tmpfs_ok, int out_fd)
@@ -485,8 +486,7 @@ static void watch(struct run *r, struct slot *sl, uint64_t now)
 	/* the next look: after the interval, or twice as late as the last
 	 * when this one found nothing new; or sooner when a step just started
 	 * reaches the age at which /proc is asked about it */
-	uint64_t latest = (uint64_t)LOOK_LATEST_MS * 1000000u;
-	sl->look_every = sl->news ? look_ns(o) : 2 * sl->look_every < latest ? 2 * sl->look_every : latest;
+	sl->look_every = sl->news ? look_ns(o) : 2 * sl->look_every < LOOK_LATEST_NS ? 2 * sl->look_every : LOOK_LATEST_NS;
 	sl->news = false;
 	sl->next_look = now + sl->look_every;
 	uint64_t detect_at = sl->phase_start + (uint64_t)o->detect_ms * 1000000u;
