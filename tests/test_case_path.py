@@ -8,7 +8,7 @@ same from run to run."""
 import os
 import subprocess
 
-from conftest import binary
+from conftest import binary, run_with_usage
 
 # one window of code a fault maps (the kernel's fault-around, 64 KiB by default)
 WINDOW = 64 * 1024
@@ -54,21 +54,9 @@ def faults(tmp_path, n):
         (d / sub).mkdir(parents=True)
     (d / "cases" / "t.case").write_text("".join(f"case t.c{i}\n  close -1\n" for i in range(n)))
     (d / "expected" / "linux.expected").write_text("".join(f"t.c{i} EBADF\n" for i in range(n)))
-    one_cpu = {min(os.sched_getaffinity(0))}
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.sched_setaffinity(0, one_cpu)
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 1)
-            os.dup2(null, 2)
-            os.environ["TMPDIR"] = str(d / "tmp")
-            os.execv(binary(), [binary(), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
-                                "--target", "linux", "-j1"])
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    rc, usage = run_with_usage([binary(), "-q", "--cases", d / "cases", "--expected", d / "expected",
+                                "--target", "linux", "-j1"], tmpdir=d / "tmp", cpus={min(os.sched_getaffinity(0))})
+    assert rc == 0
     return usage.ru_minflt
 
 

@@ -3,9 +3,8 @@ under qemu TCG cost a case's time: a case that runs long is looked at ever
 less often (up to every 10 ms), not every millisecond; and what a look is
 for still happens: a step that sleeps in its call is found and ended."""
 import json
-import os
 
-from conftest import binary
+from conftest import binary, run_with_usage
 
 SLOW = """\
 case l.slow
@@ -29,20 +28,10 @@ def run_counting_wakeups(tmp_path, name):
     (tmp_path / "cases" / "l.case").write_text(SLOW)
     (tmp_path / "expected" / "linux.expected").write_text(EXPECTED)
     out = tmp_path / f"{name}.json"
-    pid = os.fork()
-    if pid == 0:
-        try:
-            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-            os.dup2(fd, 1)
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 2)
-            os.environ["TMPDIR"] = str(tmp_path / "tmp")
-            os.execv(binary(), [binary(), "--format", "json", "--cases", str(tmp_path / "cases"), "--expected",
-                                str(tmp_path / "expected"), "--target", "linux", "-j1", "--filter", name])
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, out.read_text()
+    rc, usage = run_with_usage([binary(), "--format", "json", "--cases", tmp_path / "cases", "--expected",
+                                tmp_path / "expected", "--target", "linux", "-j1", "--filter", name],
+                               out=out, tmpdir=tmp_path / "tmp")
+    assert rc == 0, out.read_text()
     case = next(o for o in map(json.loads, out.read_text().splitlines()) if o["type"] == "case")
     return case, usage.ru_nvcsw
 
