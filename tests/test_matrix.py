@@ -678,3 +678,10 @@ def test_bench_matrix_times_two_harnesses_in_the_same_boot(e2e_kernel, tmp_path)
     rounds, against, harness = int(row[1]), float(row[2]), float(row[3])
     assert rounds == 2 and against > 0 and harness > 0
     assert row[-2:] == ["of", "2"]
+
+
+def test_bench_matrix_against_wants_amd64_alone():
+    p = subprocess.run([sys.executable, os.path.join(REPO, "tools", "bench_matrix.py"), "--arch", "amd64,arm64",
+                        "--against", sys.executable, "--kernels", E2E_KERNEL],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert p.returncode == 2 and "--against times the amd64 harness" in p.stderr

@@ -15,7 +15,7 @@ sum of the per-case times the harness reports (its JSON "ms"), without the
 boot. --keep DIR keeps each sequential guest's output (DIR/LABEL.json: the
 harness's JSON lines) for tools/json_same.py, to compare two harnesses.
 
---against FILE [--rounds N] compares two static harnesses in the same boot,
+--against FILE [--rounds N] compares two static amd64 harnesses in the same boot,
 where a guest's speed swings less than from boot to boot (by a fifth under
 TCG): in each sequential guest, before the usual run, the suite runs N
 times (default 3) with FILE and with --harness in turn, `-q`, each timed
@@ -32,6 +32,7 @@ import base64
 import concurrent.futures
 import json
 import os
+import shlex
 import shutil
 import statistics
 import sys
@@ -66,7 +67,7 @@ def rounds_hook(against, rounds, cases_filter):
     times, each run's start and end (/proc/uptime) on the console."""
     with open(against, "rb") as f:
         image = base64.b64encode(f.read()).decode()
-    args = "-q --timeout 10000" + (" --filter '%s'" % cases_filter if cases_filter else "")
+    args = "-q --timeout 10000" + (" --filter " + shlex.quote(cases_filter) if cases_filter else "")
     script = "#!/bin/sh\nbase64 -d > /against <<'EOF'\n%s\nEOF\nchmod +x /against\n" % image
     for r in range(rounds):
         for name, prog in (("against", "/against"), ("harness", "/splicecheck")):
@@ -145,6 +146,10 @@ def main(argv=None):
     arches = [x for x in a.arch.split(",") if x]
     if not arches or any(x not in matrix.ARCHES for x in arches):
         sys.stderr.write("bench_matrix: --arch wants some of %s\n" % ", ".join(matrix.ARCHES))
+        return 2
+    if a.against and arches != [matrix.DEFAULT_ARCH]:
+        sys.stderr.write("bench_matrix: --against times the %s harness: use it with --arch %s alone\n"
+                         % (matrix.DEFAULT_ARCH, matrix.DEFAULT_ARCH))
         return 2
     harnesses = {x: a.harness if x == matrix.DEFAULT_ARCH else
                  os.path.join(matrix.REPO, "build", matrix.ARCHES[x]["harness"]) for x in arches}
