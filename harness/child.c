@@ -18,6 +18,7 @@
 #include "calls.h"
 #include "data.h"
 #include "kinds.h"
+#include "launcher.h"
 #include "result.h"
 #include "seccomp_profile.h"
 #include "sigrec.h"
@@ -282,6 +283,10 @@ void child_run(const struct tcase *c, int fd, const char *scratch_dir, const str
 	self.out_fd = fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (scratch_dir && chdir(scratch_dir) < 0)
 		give_up(REC_BROKEN, "cannot enter scratch directory %s: %s", scratch_dir, strerror(errno));
+	/* actors run at once on the CPUs the harness was given; and before any
+	 * profile is installed, which may refuse the call */
+	if (c->nactors > 0)
+		launcher_unpin();
 
 	/* on the stack where few: a page of heap written is a page copied */
 	struct rt_fixture few[16];

@@ -40,6 +40,13 @@ int launcher_overhead(enum launch_mode m, int slots);
  * launcher_stop. */
 void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*prepare)(void), void (*warm)(void));
 
+/* In a case's process that will start actors (threads or processes of
+ * its own): the CPUs the harness was given.  At -j 1 the harness, its
+ * helpers and a case's process keep to one CPU, where hand-overs are
+ * cheap; a case's actors run at once on as many as the harness had.  A
+ * no-op in any other process, and after the first call. */
+void launcher_unpin(void);
+
 /* Starts a case's process in `slot`, which calls body(pos, aux, out_fd).
  * out_fd is closed here, in the harness, either way.  0: started (its pid
  * from launcher_pid); -errno: no process was made.  `last`: the run has no

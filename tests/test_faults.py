@@ -578,3 +578,126 @@ def test_one_cpu_runs_without_spares(tmp_path):
     seen_server, spares = launcher_seen(p, 60, "confined to one CPU")
     assert seen_server and not spares, (seen_server, spares)
     assert_slow_run_passed(env, p, 12)
+
+
+def allowed_cpus(pid):
+    """{tid: the CPUs the thread may run on} for each thread of pid."""
+    out = {}
+    for t in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        for line in (t / "status").read_text().splitlines():
+            if line.startswith("Cpus_allowed_list:"):
+                out[int(t.name)] = cpu_list(line.split(":")[1].strip())
+    return out
+
+
+def cpu_list(text):
+    cpus = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+# Each case waits in a read of its fifo until the test writes a byte: the
+# test looks at the run's processes while it waits, with nothing timed.
+GATED_CASES = """case t.alone
+  fifo x
+  read x.r 1
+
+case t.actor
+  fifo x
+  thread t
+  read x.r 1
+"""
+GATED_EXPECTED = 't.alone 1:"z"\nt.actor 1:"z"\n'
+
+
+def gated_case(env, p, threads, seconds=60):
+    """The case's process once its fifo is open in it and it has `threads`
+    threads: (its pid, the fifo).  Fails past `seconds` (never a hang)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and p.poll() is None:
+        for k in children(p.pid):
+            try:
+                fifos = [os.readlink(f) for f in pathlib.Path(f"/proc/{k}/fd").iterdir()
+                         if os.readlink(f).endswith("/x.fifo")]
+                if fifos and len(os.listdir(f"/proc/{k}/task")) == threads:
+                    return int(k), fifos[0]
+            except OSError:
+                pass
+        time.sleep(0.01)
+    p.kill()
+    out, err = p.communicate()
+    pytest.fail(f"no case process with its fifo and {threads} threads: {err}")
+
+
+def release(fifo):
+    fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, b"z")
+    finally:
+        os.close(fd)
+
+
+def start_gated_run(tmp_path, jobs):
+    env = Env(tmp_path, GATED_CASES, GATED_EXPECTED)
+    p = subprocess.Popen(env.argv("--no-proc-watch", "--timeout", "60000", f"-j{jobs}", "--format", "json"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env.env,
+                         cwd=env.root / "cwd")
+    return env, p
+
+
+def end_gated_run(env, p):
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, out + err
+    assert [c["status"] for c in cases_of(out).values()] == ["pass", "pass"], out
+    env.assert_clean()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_one_slot_keeps_to_one_cpu(tmp_path):
+    """At -j 1 the harness, its server, its spares and a case's process keep
+    to one CPU of those the harness was given (hand-overs between them then
+    wake no other CPU); a case with an actor has them all back, in every
+    thread, so its actors run at once."""
+    given = os.sched_getaffinity(0)
+    env, p = start_gated_run(tmp_path, 1)
+    try:
+        case, fifo = gated_case(env, p, 1)
+        run = {int(k): allowed_cpus(k) for k in children(p.pid)}
+        harness = allowed_cpus(p.pid)
+        release(fifo)
+        case2, fifo = gated_case(env, p, 2)
+        actor = allowed_cpus(case2)
+        release(fifo)
+    except BaseException:
+        p.kill()
+        p.communicate()
+        raise
+    end_gated_run(env, p)
+    (one,) = set(map(frozenset, harness.values()))
+    assert len(one) == 1 and one <= given, harness
+    assert case in run and len(run) >= 2, run  # the server and the case's process at least
+    for pid, threads in run.items():
+        assert set(map(frozenset, threads.values())) == {one}, (pid, threads, one)
+    assert list(actor.values()) == [given, given], actor
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_more_slots_keep_every_cpu(tmp_path):
+    """At -j 2 nothing is kept to one CPU: two cases at once would queue on it."""
+    given = os.sched_getaffinity(0)
+    env, p = start_gated_run(tmp_path, 2)
+    try:
+        case, fifo = gated_case(env, p, 1)
+        seen = {int(k): allowed_cpus(k) for k in [p.pid, *children(p.pid)]}
+        release(fifo)
+        case2, fifo = gated_case(env, p, 2)
+        release(fifo)
+    except BaseException:
+        p.kill()
+        p.communicate()
+        raise
+    end_gated_run(env, p)
+    for pid, threads in seen.items():
+        assert set(map(frozenset, threads.values())) == {frozenset(given)}, (pid, threads)
