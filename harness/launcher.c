@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A case to run, harness -> whichever spare (or the server) takes it; the
@@ -51,8 +52,10 @@ static struct {
 	int go_peer;       /* the server's and the spares' end (-1 in the harness) */
 	/* MAP_SHARED: a pid per slot (the kernel writes it when the server
 	 * makes the process, the spare when it takes the case; the server
-	 * writes -errno when no process could be had), then two for the
-	 * probe (its pid, the parent it saw), then the spares */
+	 * writes -errno when no process could be had), then three for the
+	 * probe (its pid, the parent it saw, how many us its clone took), one
+	 * that is 1 when the run keeps to one CPU (keep_to_one_cpu), then the
+	 * spares */
 	volatile pid_t *pids;
 	struct spare *spare;
 	int nspare;
@@ -61,7 +64,10 @@ static struct {
 	int exit_fd;       /* signalfd for SIGCHLD, or -1 */
 	bool in_batch;     /* launcher_reap: read it, not yet reaped to none */
 	sigset_t old_mask;
-	bool one_cpu;        /* -j 1: kept to one CPU (keep_to_one_cpu) */
+	bool may_pin;        /* -j 1 with CPUs to spare: user_cpus is set, and
+			      * this process may be kept to one of them */
+	int one_cpu;         /* SPLICECHECK_ONE_CPU: 1 keep to one CPU, 0 do
+			      * not (tests); -1 the probe's clone decides */
 	cpu_set_t user_cpus; /* the CPUs the harness was given: its cases' */
 } L = {.sock = -1, .go = -1, .go_peer = -1, .server = -1, .exit_fd = -1};
 
@@ -90,34 +96,61 @@ static long clone_sibling(volatile pid_t *ptid)
  * harness to the spare that takes the case, the harness to the server for
  * the next spare, the case's process back to the harness as it ends.
  * Across CPUs each is the wakeup of a CPU that went idle, which in a
- * virtual machine costs more than the fork itself (a round trip through a
- * pipe took 90 us across this machine's two vCPUs, 4 us on one; a bare
- * fork and wait 130-165 us unpinned, 70-100 us on one).  So at -j 1 the
- * harness, its server and its spares keep to the CPU the harness is on,
- * which the scheduler chose, and so does a case's process while it is one
- * thread of work; it gets the harness's CPUs back before it starts an
- * actor (launcher_unpin), so that actors run at once as they would have.
- * Giving them back to every case as it starts lost most of the gain (1000
- * trivial cases: 167 ms, against 150 kept and 169 unpinned): the
+ * virtual machine can cost more than making a process: a round trip
+ * through a pipe took 90 us across this machine's two vCPUs, 4 us on one,
+ * and the server's clone 40-180 us of CPU.  There the harness, its server and its
+ * spares had best keep to one CPU, and so does a case's process while it
+ * is one thread of work; it gets the harness's CPUs back before it starts
+ * an actor (launcher_unpin), so that actors run at once as they would
+ * have.  Giving them back to every case as it starts lost most of the
+ * gain (1000 trivial cases: 167 ms, against 150 kept and 169 not): the
  * scheduler then moves the case's process, and its end wakes the harness
- * across CPUs again.  More slots than one would serialise on one CPU. */
-static void keep_to_one_cpu(void)
+ * across CPUs again.
+ * Where making a process costs more than those hand-overs, the spare made
+ * on another CPU while a case runs is worth them: the ASan build's clone
+ * took 430-750 us here, a fork in a TCG guest about 2 ms, and kept to one
+ * CPU they ran 1000 trivial cases 30 % slower and more.  So the CPU the
+ * probe's clone took decides: at most PIN_CLONE_US, between the two, one
+ * CPU.  More slots than one would queue on it.  SPLICECHECK_ONE_CPU=1 or
+ * 0 decides instead (tests). */
+enum { PIN_CLONE_US = 250 };
+
+static void may_pin(int slots)
+{
+	L.may_pin = slots == 1 && sched_getaffinity(0, sizeof L.user_cpus, &L.user_cpus) == 0 &&
+		    CPU_COUNT(&L.user_cpus) > 1;
+}
+
+static volatile pid_t *kept_to_one_cpu(void)
+{
+	return &L.pids[L.slots + 3];
+}
+
+/* The harness and the server (before it makes a spare) to the CPU the
+ * harness is on, which the scheduler chose */
+static void keep_to_one_cpu(long clone_us)
 {
 	cpu_set_t one;
 	int cpu = sched_getcpu();
-	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof L.user_cpus, &L.user_cpus) != 0 ||
-	    CPU_COUNT(&L.user_cpus) < 2 || !CPU_ISSET(cpu, &L.user_cpus))
+	bool cheap = clone_us >= 0 && clone_us <= PIN_CLONE_US;
+	if (!L.may_pin || !(L.one_cpu < 0 ? cheap : L.one_cpu) || cpu < 0 || cpu >= CPU_SETSIZE ||
+	    !CPU_ISSET(cpu, &L.user_cpus))
 		return;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
-	L.one_cpu = sched_setaffinity(0, sizeof one, &one) == 0;
+	if (sched_setaffinity(0, sizeof one, &one) != 0)
+		return;
+	if (sched_setaffinity(L.server, sizeof one, &one) == 0)
+		*kept_to_one_cpu() = 1;
+	else
+		sched_setaffinity(0, sizeof L.user_cpus, &L.user_cpus);
 }
 
 void launcher_unpin(void)
 {
-	if (L.one_cpu)
+	if (L.may_pin && L.pids && *kept_to_one_cpu() == 1)
 		sched_setaffinity(0, sizeof L.user_cpus, &L.user_cpus);
-	L.one_cpu = false;
+	L.may_pin = false;
 }
 
 /* In a case's process, before anything else: die with the harness; and
@@ -225,11 +258,16 @@ static int take_one(int server_sock)
  * Where clone(CLONE_PARENT) is refused the server exits instead. */
 static void probe(int sock)
 {
+	/* the CPU it took, not the time: a loaded machine's is no dearer */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	long pid = clone_sibling(&L.pids[L.slots]);
 	if (pid == 0) {
 		L.pids[L.slots + 1] = getppid();
 		_exit(0);
 	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	L.pids[L.slots + 2] = (pid_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	pid_t p = (pid_t)pid;
 	if (pid < 0 || send(sock, &p, sizeof p, MSG_NOSIGNAL) != (ssize_t)sizeof p)
 		_exit(1);
@@ -315,12 +353,12 @@ static void start_server(void)
 	 * waiting, one per slot taken and not yet reaped, and those that died
 	 * unreaped */
 	L.nspare = 4 * L.slots + 8;
-	L.map_len = ((size_t)L.slots + 2) * sizeof *L.pids + (size_t)L.nspare * sizeof *L.spare;
+	L.map_len = ((size_t)L.slots + 4) * sizeof *L.pids + (size_t)L.nspare * sizeof *L.spare;
 	void *p = mmap(NULL, L.map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return;
 	L.pids = p;
-	L.spare = (struct spare *)((char *)p + ((size_t)L.slots + 2) * sizeof *L.pids);
+	L.spare = (struct spare *)((char *)p + ((size_t)L.slots + 4) * sizeof *L.pids);
 	int sv[2], gv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
@@ -363,6 +401,8 @@ static void start_server(void)
 			;
 	if (got != probe_pid || L.pids[L.slots + 1] != L.harness || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		drop_server();
+	else
+		keep_to_one_cpu(L.pids[L.slots + 2]);
 }
 
 /* Asks the server for one more spare; the harness forks from now on
@@ -410,6 +450,8 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 	 * processes of the user: for tests */
 	const char *fail = getenv("SPLICECHECK_SPARES_FAIL");
 	L.fail_spares = fail ? strtol(fail, NULL, 10) : 0;
+	const char *one = getenv("SPLICECHECK_ONE_CPU");
+	L.one_cpu = one && *one ? strcmp(one, "0") != 0 : -1;
 	L.harness = getpid();
 	L.forked = calloc((size_t)slots, sizeof *L.forked);
 	if (!L.forked) {
@@ -423,9 +465,8 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 	L.exit_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (L.exit_fd < 0)
 		restore_mask();
-	L.one_cpu = false;
-	if (slots == 1)
-		keep_to_one_cpu();
+	/* before the server is forked: it and its processes know it too */
+	may_pin(slots);
 	if (mode != LAUNCH_FORK)
 		start_server();
 	/* a spare per slot and one more, made while the harness gets on
