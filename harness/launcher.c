@@ -53,9 +53,9 @@ static struct {
 	/* MAP_SHARED: a pid per slot (the kernel writes it when the server
 	 * makes the process, the spare when it takes the case; the server
 	 * writes -errno when no process could be had), then three for the
-	 * probe (its pid, the parent it saw, how many us its clone took), one
-	 * that is 1 when the run keeps to one CPU (keep_to_one_cpu), then the
-	 * spares */
+	 * probe (its pid, the parent it saw, the us of CPU its clone took,
+	 * or -1), one that is 1 when the run keeps to one CPU
+	 * (keep_to_one_cpu), then the spares */
 	volatile pid_t *pids;
 	struct spare *spare;
 	int nspare;
@@ -68,6 +68,7 @@ static struct {
 			      * this process may be kept to one of them */
 	int one_cpu;         /* SPLICECHECK_ONE_CPU: 1 keep to one CPU, 0 do
 			      * not (tests); -1 the probe's clone decides */
+	bool tried_one_cpu;  /* the harness is on one CPU: try_one_cpu */
 	cpu_set_t user_cpus; /* the CPUs the harness was given: its cases' */
 } L = {.sock = -1, .go = -1, .go_peer = -1, .server = -1, .exit_fd = -1};
 
@@ -98,11 +99,11 @@ static long clone_sibling(volatile pid_t *ptid)
  * Across CPUs each is the wakeup of a CPU that went idle, which in a
  * virtual machine can cost more than making a process: a round trip
  * through a pipe took 90 us across this machine's two vCPUs, 4 us on one,
- * and the server's clone 40-180 us of CPU.  There the harness, its server and its
- * spares had best keep to one CPU, and so does a case's process while it
- * is one thread of work; it gets the harness's CPUs back before it starts
- * an actor (launcher_unpin), so that actors run at once as they would
- * have.  Giving them back to every case as it starts lost most of the
+ * and the server's clone 40-180 us of CPU.  There the harness, its server
+ * and its spares had best keep to one CPU, and so does a case's process
+ * while it is one thread of work; it gets the harness's CPUs back before
+ * it starts an actor (launcher_unpin), so that actors run at once as they
+ * would have.  Giving them back to every case as it starts lost most of the
  * gain (1000 trivial cases: 167 ms, against 150 kept and 169 not): the
  * scheduler then moves the case's process, and its end wakes the harness
  * across CPUs again.
@@ -111,8 +112,10 @@ static long clone_sibling(volatile pid_t *ptid)
  * took 430-750 us here, a fork in a TCG guest about 2 ms, and kept to one
  * CPU they ran 1000 trivial cases 30 % slower and more.  So the CPU the
  * probe's clone took decides: at most PIN_CLONE_US, between the two, one
- * CPU.  More slots than one would queue on it.  SPLICECHECK_ONE_CPU=1 or
- * 0 decides instead (tests). */
+ * CPU.  The start is on one CPU either way (try_one_cpu), which saves
+ * the hand-shake with the server and the probe 0.2 ms of wakeups.  More
+ * slots than one would queue on one CPU.  SPLICECHECK_ONE_CPU=1 or 0
+ * decides instead of the clone (tests). */
 enum { PIN_CLONE_US = 250 };
 
 static void may_pin(int slots)
@@ -126,24 +129,35 @@ static volatile pid_t *kept_to_one_cpu(void)
 	return &L.pids[L.slots + 3];
 }
 
-/* The harness and the server (before it makes a spare) to the CPU the
- * harness is on, which the scheduler chose */
-static void keep_to_one_cpu(long clone_us)
+/* Before the server is forked, so that it and the probe start on that
+ * CPU too: the harness to the CPU it is on, which the scheduler chose */
+static void try_one_cpu(void)
 {
 	cpu_set_t one;
 	int cpu = sched_getcpu();
-	bool cheap = clone_us >= 0 && clone_us <= PIN_CLONE_US;
-	if (!L.may_pin || !(L.one_cpu < 0 ? cheap : L.one_cpu) || cpu < 0 || cpu >= CPU_SETSIZE ||
-	    !CPU_ISSET(cpu, &L.user_cpus))
+	L.tried_one_cpu = false;
+	if (!L.may_pin || L.one_cpu == 0 || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &L.user_cpus))
 		return;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
-	if (sched_setaffinity(0, sizeof one, &one) != 0)
+	L.tried_one_cpu = sched_setaffinity(0, sizeof one, &one) == 0;
+}
+
+/* After the probe, before any spare: kept to one CPU where its clone was
+ * cheap, else the harness and the server get every CPU back */
+static void keep_to_one_cpu(long clone_us)
+{
+	bool cheap = clone_us >= 0 && clone_us <= PIN_CLONE_US;
+	if (!L.tried_one_cpu)
 		return;
-	if (sched_setaffinity(L.server, sizeof one, &one) == 0)
+	if ((L.one_cpu < 0 ? cheap : L.one_cpu) && L.server > 0) {
 		*kept_to_one_cpu() = 1;
-	else
-		sched_setaffinity(0, sizeof L.user_cpus, &L.user_cpus);
+		return;
+	}
+	if (L.server > 0)
+		sched_setaffinity(L.server, sizeof L.user_cpus, &L.user_cpus);
+	sched_setaffinity(0, sizeof L.user_cpus, &L.user_cpus);
+	L.tried_one_cpu = false;
 }
 
 void launcher_unpin(void)
@@ -260,14 +274,14 @@ static void probe(int sock)
 {
 	/* the CPU it took, not the time: a loaded machine's is no dearer */
 	struct timespec t0, t1;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	bool timed = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == 0;
 	long pid = clone_sibling(&L.pids[L.slots]);
 	if (pid == 0) {
 		L.pids[L.slots + 1] = getppid();
 		_exit(0);
 	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	L.pids[L.slots + 2] = (pid_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	timed = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1) == 0 && timed;
+	L.pids[L.slots + 2] = timed ? (pid_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000) : -1;
 	pid_t p = (pid_t)pid;
 	if (pid < 0 || send(sock, &p, sizeof p, MSG_NOSIGNAL) != (ssize_t)sizeof p)
 		_exit(1);
@@ -401,8 +415,7 @@ static void start_server(void)
 			;
 	if (got != probe_pid || L.pids[L.slots + 1] != L.harness || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		drop_server();
-	else
-		keep_to_one_cpu(L.pids[L.slots + 2]);
+	keep_to_one_cpu(L.server > 0 ? L.pids[L.slots + 2] : -1);
 }
 
 /* Asks the server for one more spare; the harness forks from now on
@@ -467,8 +480,10 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 		restore_mask();
 	/* before the server is forked: it and its processes know it too */
 	may_pin(slots);
-	if (mode != LAUNCH_FORK)
+	if (mode != LAUNCH_FORK) {
+		try_one_cpu();
 		start_server();
+	}
 	/* a spare per slot and one more, made while the harness gets on
 	 * with the run: the spare a case takes has then waited a whole case
 	 * at least, not just been made (at -j 1, 170 us a case against 198,

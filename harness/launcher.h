@@ -41,10 +41,11 @@ int launcher_overhead(enum launch_mode m, int slots);
 void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*prepare)(void), void (*warm)(void));
 
 /* In a case's process that will start actors (threads or processes of
- * its own): the CPUs the harness was given.  At -j 1 the harness, its
- * helpers and a case's process keep to one CPU, where hand-overs are
- * cheap; a case's actors run at once on as many as the harness had.  A
- * no-op in any other process, and after the first call. */
+ * its own): the CPUs the harness was given.  At -j 1, where making a
+ * process is cheap, the harness, its server and a case's process keep to
+ * one CPU, where hand-overs are cheap too; a case's actors run at once on
+ * as many CPUs as the harness had.  A no-op where the run is not kept to
+ * one CPU, and after the first call. */
 void launcher_unpin(void);
 
 /* Starts a case's process in `slot`, which calls body(pos, aux, out_fd).
