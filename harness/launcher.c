@@ -415,7 +415,6 @@ static void start_server(void)
 			;
 	if (got != probe_pid || L.pids[L.slots + 1] != L.harness || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		drop_server();
-	keep_to_one_cpu(L.server > 0 ? L.pids[L.slots + 2] : -1);
 }
 
 /* Asks the server for one more spare; the harness forks from now on
@@ -483,6 +482,9 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 	if (mode != LAUNCH_FORK) {
 		try_one_cpu();
 		start_server();
+		/* no server (it could not be made, or the probe failed):
+		 * every CPU back, as the clone is not known */
+		keep_to_one_cpu(L.server > 0 ? L.pids[L.slots + 2] : -1);
 	}
 	/* a spare per slot and one more, made while the harness gets on
 	 * with the run: the spare a case takes has then waited a whole case
