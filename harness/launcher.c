@@ -110,12 +110,12 @@ static long clone_sibling(volatile pid_t *ptid)
  * Where making a process costs more than those hand-overs, the spare made
  * on another CPU while a case runs is worth them: the ASan build's clone
  * took 430-750 us here, a fork in a TCG guest about 2 ms, and kept to one
- * CPU they ran 1000 trivial cases 30 % slower and more.  So the CPU the
- * probe's clone took decides: at most PIN_CLONE_US, between the two, one
- * CPU.  The start is on one CPU either way (try_one_cpu), which saves
- * the hand-shake with the server and the probe 0.2 ms of wakeups.  More
- * slots than one would queue on one CPU.  SPLICECHECK_ONE_CPU=1 or 0
- * decides instead of the clone (tests). */
+ * CPU they ran 1000 trivial cases 34-67 % and 23-30 % slower.  So the CPU
+ * the probe's clone took decides: at most PIN_CLONE_US, between the two,
+ * one CPU.  The start is on one CPU whatever the clone turns out to cost
+ * (try_one_cpu), which saves the hand-shake with the server and the probe
+ * 0.2 ms of wakeups.  More slots than one would queue on one CPU.
+ * SPLICECHECK_ONE_CPU=1 or 0 decides instead of the clone (tests). */
 enum { PIN_CLONE_US = 250 };
 
 static void may_pin(int slots)
