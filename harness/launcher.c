@@ -66,7 +66,7 @@ static struct {
 	sigset_t old_mask;
 	bool may_pin;        /* -j 1 with CPUs to spare: user_cpus is set, and
 			      * this process may be kept to one of them */
-	int one_cpu;         /* SPLICECHECK_ONE_CPU: 1 keep to one CPU, 0 do
+	int one_cpu_said;    /* SPLICECHECK_ONE_CPU: 1 keep to one CPU, 0 do
 			      * not (tests); -1 the probe's clone decides */
 	bool tried_one_cpu;  /* the harness is on one CPU: try_one_cpu */
 	cpu_set_t user_cpus; /* the CPUs the harness was given: its cases' */
@@ -136,7 +136,7 @@ static void try_one_cpu(void)
 	cpu_set_t one;
 	int cpu = sched_getcpu();
 	L.tried_one_cpu = false;
-	if (!L.may_pin || L.one_cpu == 0 || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &L.user_cpus))
+	if (!L.may_pin || L.one_cpu_said == 0 || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &L.user_cpus))
 		return;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
@@ -150,7 +150,7 @@ static void keep_to_one_cpu(long clone_us)
 	bool cheap = clone_us >= 0 && clone_us <= PIN_CLONE_US;
 	if (!L.tried_one_cpu)
 		return;
-	if ((L.one_cpu < 0 ? cheap : L.one_cpu) && L.server > 0) {
+	if ((L.one_cpu_said < 0 ? cheap : L.one_cpu_said) && L.server > 0) {
 		*kept_to_one_cpu() = 1;
 		return;
 	}
@@ -463,7 +463,7 @@ void launcher_start(int slots, enum launch_mode mode, launch_body body, void (*p
 	const char *fail = getenv("SPLICECHECK_SPARES_FAIL");
 	L.fail_spares = fail ? strtol(fail, NULL, 10) : 0;
 	const char *one = getenv("SPLICECHECK_ONE_CPU");
-	L.one_cpu = one && *one ? strcmp(one, "0") != 0 : -1;
+	L.one_cpu_said = one && *one ? strcmp(one, "0") != 0 : -1;
 	L.harness = getpid();
 	L.forked = calloc((size_t)slots, sizeof *L.forked);
 	if (!L.forked) {

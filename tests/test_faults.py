@@ -649,11 +649,29 @@ def start_gated_run(tmp_path, jobs, one_cpu):
     return env, p
 
 
-def end_gated_run(env, p):
+def gated_run_cpus(tmp_path, jobs, one_cpu):
+    """Runs the two gated cases; while each waits, the CPUs each thread may
+    run on: ({tid: cpus} of the harness, {pid: {tid: cpus}} of its children
+    while the case without actors waits, that case's pid, {tid: cpus} of
+    the case with an actor).  Every case must pass, nothing be left behind."""
+    env, p = start_gated_run(tmp_path, jobs, one_cpu)
+    try:
+        case, fifo = gated_case(env, p, 1)
+        harness = allowed_cpus(p.pid)
+        run = {int(k): allowed_cpus(k) for k in children(p.pid)}
+        release(fifo)
+        case2, fifo = gated_case(env, p, 2)
+        actor = allowed_cpus(case2)
+        release(fifo)
+    except BaseException:
+        p.kill()
+        p.communicate()
+        raise
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, out + err
     assert [c["status"] for c in cases_of(out).values()] == ["pass", "pass"], out
     env.assert_clean()
+    return harness, run, case, actor
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
@@ -668,20 +686,7 @@ def test_one_slot_keeps_to_one_cpu(tmp_path, one_cpu):
     if os.environ.get("SPLICECHECK_FORK"):
         pytest.skip("SPLICECHECK_FORK: no server, no probe, nothing kept to one CPU")
     given = os.sched_getaffinity(0)
-    env, p = start_gated_run(tmp_path, 1, one_cpu)
-    try:
-        case, fifo = gated_case(env, p, 1)
-        run = {int(k): allowed_cpus(k) for k in children(p.pid)}
-        harness = allowed_cpus(p.pid)
-        release(fifo)
-        case2, fifo = gated_case(env, p, 2)
-        actor = allowed_cpus(case2)
-        release(fifo)
-    except BaseException:
-        p.kill()
-        p.communicate()
-        raise
-    end_gated_run(env, p)
+    harness, run, case, actor = gated_run_cpus(tmp_path, 1, one_cpu)
     (one,) = set(map(frozenset, harness.values()))
     assert len(one) == 1 and one <= given, harness
     assert case in run and len(run) >= 2, run  # the server and the case's process at least
@@ -697,17 +702,7 @@ def test_every_cpu_kept(tmp_path, jobs, one_cpu):
     on it; nor at -j 1 where making a process costs more than the hand-overs
     (SPLICECHECK_ONE_CPU=0 stands for that)."""
     given = os.sched_getaffinity(0)
-    env, p = start_gated_run(tmp_path, jobs, one_cpu)
-    try:
-        case, fifo = gated_case(env, p, 1)
-        seen = {int(k): allowed_cpus(k) for k in [p.pid, *children(p.pid)]}
-        release(fifo)
-        case2, fifo = gated_case(env, p, 2)
-        release(fifo)
-    except BaseException:
-        p.kill()
-        p.communicate()
-        raise
-    end_gated_run(env, p)
-    for pid, threads in seen.items():
+    harness, run, case, actor = gated_run_cpus(tmp_path, jobs, one_cpu)
+    assert case in run, run
+    for pid, threads in [("harness", harness), *run.items(), (case, actor)]:
         assert set(map(frozenset, threads.values())) == {frozenset(given)}, (pid, threads)
