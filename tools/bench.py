@@ -6,6 +6,7 @@ ratios measured within one run of this tool mean anything.
 
   tools/bench.py [--repeat R] [--jobs N] [--sizes 100,1000,5000] [--build DIR]
                  [--asan-sizes 100,1000] [--asan-repeat 3] [--no-asan]
+                 [--row-cases 2500]
 
 --build DIR measures the binaries in DIR (splicecheck, splicecheck-asan,
 forkbench) instead of building this checkout's: another checkout's build,
@@ -19,15 +20,19 @@ to compare before and after a change, with the same tool and method.
   then the plain build at -j 1 with it and forkbench both confined to one
   CPU: the case of a guest with one vCPU, where no spare can be made while
   a case runs (left out on a machine with one CPU).
-  Each row runs forkbench and the harness in turn, R times.  "x fork" and
+  Each row runs forkbench and the harness in turn, R times, or as many
+  more as make --row-cases cases in all (the "rounds" column): a round of
+  100 cases takes 10 to 20 ms here, and from one round to the next its
+  ratio went from 1.07 to 1.60 in the same minutes, so five were too few
+  for a steady median.  "x fork" and
   "x cpu" are the median over those rounds of each round's ratio (wall;
   CPU, user+sys of the process and its children): a round runs the two
   back to back, under the same load.  "x best" is best against best, which
   pairs different rounds: on two CPUs forkbench is fastest (about 65 us
   here against 115) when other load keeps its child on its own CPU, and
   the harness when the other CPU is free for its spares.
-The times printed are the best of R runs (the least disturbed by other
-load); the load average before and after is printed, as they depend on it.
+The times printed are the best of a row's rounds (the least disturbed by
+other load); the load average before and after is printed, as they depend on it.
 """
 import argparse
 import os
@@ -126,6 +131,8 @@ def main():
     ap.add_argument("--asan-sizes", default="100,1000", help="the ASan build's suites (it is slow)")
     ap.add_argument("--asan-repeat", type=int, default=3)
     ap.add_argument("--build", metavar="DIR", help="measure the binaries built in DIR; build nothing")
+    ap.add_argument("--row-cases", type=int, default=2500, metavar="N",
+                    help="each row runs rounds enough for N cases in all (at least the repeat count)")
     a = ap.parse_args()
     global BIN, ASAN, FORK
     if a.build:
@@ -156,7 +163,7 @@ def main():
         print()
         print("generated trivial cases (one `close -1` step each), against forkbench N in the same rounds:")
         print(f"  {'build':>5} {'cases':>6} {'-j':>3} {'us/case':>8} {'fork us':>8} {'x fork':>7} {'x best':>7} "
-              f"{'cpu us':>7} {'fork cpu':>8} {'x cpu':>6} {'cases/s':>8} {'peak RSS':>9}")
+              f"{'cpu us':>7} {'fork cpu':>8} {'x cpu':>6} {'cases/s':>8} {'peak RSS':>9} {'rounds':>6}")
         asan_sizes = [int(x) for x in a.asan_sizes.split(",")]
         cpus = sorted(os.sched_getaffinity(0))
         # (label, binary, sizes, repeat, the -j values, the one CPU or None)
@@ -174,11 +181,13 @@ def main():
                     make_suite(d, n)
                 argv = [str(binary), "-q", "--cases", str(d / "cases"), "--expected", str(d / "expected"),
                         "--target", "linux"]
+                rounds = max(repeat, -(-a.row_cases // n))
                 for j in jobs:
                     f_wall, f_cpu, us, cpu_us, x_wall, x_cpu, rss = against_fork(argv + [f"-j{j}"], env, n,
-                                                                              repeat, cpu)
+                                                                              rounds, cpu)
                     print(f"  {build:>5} {n:>6} {j:>3} {us:8.1f} {f_wall:8.1f} {x_wall:7.2f} {us / f_wall:7.2f} "
-                          f"{cpu_us:7.1f} {f_cpu:8.1f} {x_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB")
+                          f"{cpu_us:7.1f} {f_cpu:8.1f} {x_cpu:6.2f} {1e6 / us:8.0f} {rss / 1024:7.1f} MiB "
+                          f"{rounds:>6}")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
         left = list(scratch.iterdir())
         if left:
