@@ -114,7 +114,9 @@ static long clone_sibling(volatile pid_t *ptid)
  * the probe's clone took decides: at most PIN_CLONE_US, between the two,
  * one CPU.  The start is on one CPU whatever the clone turns out to cost
  * (try_one_cpu), which saves the hand-shake with the server and the probe
- * 0.2 ms of wakeups.  More slots than one would queue on one CPU.
+ * 0.2 ms of wakeups.  Kept to one CPU, the server makes no spares but each
+ * case's process as its case starts (serve_every_case).  More slots than
+ * one would queue on one CPU.
  * SPLICECHECK_ONE_CPU=1 or 0 decides instead of the clone (tests). */
 enum { PIN_CLONE_US = 250 };
 
@@ -143,6 +145,27 @@ static void try_one_cpu(void)
 	L.tried_one_cpu = sched_setaffinity(0, sizeof one, &one) == 0;
 }
 
+/* A message to the server, which would otherwise be an entry's index: from
+ * now on take every case and make its process as it starts; no spares */
+enum { SERVE_EVERY_CASE = -1 };
+
+static void drop_server(void);
+
+/* On one CPU nothing makes a spare while a case runs, and a spare is one
+ * more process switch a case: the server makes each case's process as
+ * its case starts, as where the user gave the harness one CPU */
+static void serve_every_case(void)
+{
+	int32_t msg = SERVE_EVERY_CASE;
+	ssize_t n;
+	do
+		n = send(L.sock, &msg, sizeof msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof msg)
+		drop_server();
+	L.spares = false;
+}
+
 /* After the probe, before any spare: kept to one CPU where its clone was
  * cheap, else the harness and the server get every CPU back */
 static void keep_to_one_cpu(long clone_us)
@@ -152,6 +175,8 @@ static void keep_to_one_cpu(long clone_us)
 		return;
 	if ((L.one_cpu_said < 0 ? cheap : L.one_cpu_said) && L.server > 0) {
 		*kept_to_one_cpu() = 1;
+		if (L.spares)
+			serve_every_case();
 		return;
 	}
 	if (L.server > 0)
@@ -340,8 +365,12 @@ __attribute__((noreturn)) static void serve(int sock)
 			continue;
 		if (n <= 0)
 			_exit(0); /* the harness closed its end, or is gone */
-		if (n != (ssize_t)sizeof k || k < 0 || k >= L.nspare)
+		if (n != (ssize_t)sizeof k || k < SERVE_EVERY_CASE || k >= L.nspare)
 			_exit(1);
+		if (k == SERVE_EVERY_CASE) {
+			owed = INT_MAX;
+			continue;
+		}
 		long pid;
 		if (L.fail_spares > 0) {
 			L.fail_spares--;
@@ -358,8 +387,6 @@ __attribute__((noreturn)) static void serve(int sock)
 		}
 	}
 }
-
-static void drop_server(void);
 
 static void start_server(void)
 {

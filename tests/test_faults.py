@@ -649,15 +649,20 @@ def start_gated_run(tmp_path, jobs, one_cpu):
     return env, p
 
 
-def gated_run_cpus(tmp_path, jobs, one_cpu):
+def gated_run_cpus(tmp_path, jobs, one_cpu, children_at_least=2):
     """Runs the two gated cases; while each waits, the CPUs each thread may
     run on: ({tid: cpus} of the harness, {pid: {tid: cpus}} of its children
     while the case without actors waits, that case's pid, {tid: cpus} of
-    the case with an actor).  Every case must pass, nothing be left behind."""
+    the case with an actor).  The children are read once there are
+    `children_at_least` of them (or after 10 s: a spare is made while the
+    case waits).  Every case must pass, nothing be left behind."""
     env, p = start_gated_run(tmp_path, jobs, one_cpu)
     try:
         case, fifo = gated_case(env, p, 1)
         harness = allowed_cpus(p.pid)
+        deadline = time.monotonic() + 10
+        while len(children(p.pid)) < children_at_least and time.monotonic() < deadline:
+            time.sleep(0.01)
         run = {int(k): allowed_cpus(k) for k in children(p.pid)}
         release(fifo)
         case2, fifo = gated_case(env, p, 2)
@@ -677,19 +682,21 @@ def gated_run_cpus(tmp_path, jobs, one_cpu):
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
 @pytest.mark.parametrize("one_cpu", ["1", ""])
 def test_one_slot_keeps_to_one_cpu(tmp_path, one_cpu):
-    """At -j 1, where making a process is cheap, the harness, its server, its
-    spares and a case's process keep to one CPU of those the harness was
-    given (hand-overs between them then wake no other CPU); a case with an
-    actor has them all back, in every thread, so its actors run at once.
-    "": the probe's clone decides, which the plain build's does here (40 to
-    180 us of CPU, against 250)."""
+    """At -j 1, where making a process is cheap, the harness, its server and
+    a case's process keep to one CPU of those the harness was given
+    (hand-overs between them then wake no other CPU), and the server makes
+    no spares (nothing would make them alongside the case): while a case
+    waits the harness has two children, the server and that case's
+    process.  A case with an actor has every CPU back, in every thread, so
+    its actors run at once.  "": the probe's clone decides, which the plain
+    build's does here (40 to 180 us of CPU, against 250)."""
     if os.environ.get("SPLICECHECK_FORK"):
         pytest.skip("SPLICECHECK_FORK: no server, no probe, nothing kept to one CPU")
     given = os.sched_getaffinity(0)
     harness, run, case, actor = gated_run_cpus(tmp_path, 1, one_cpu)
     (one,) = set(map(frozenset, harness.values()))
     assert len(one) == 1 and one <= given, harness
-    assert case in run and len(run) >= 2, run  # the server and the case's process at least
+    assert case in run and len(run) == 2, run  # the server and the case's process
     for pid, threads in run.items():
         assert set(map(frozenset, threads.values())) == {one}, (pid, threads, one)
     assert list(actor.values()) == [given, given], actor
@@ -700,9 +707,14 @@ def test_one_slot_keeps_to_one_cpu(tmp_path, one_cpu):
 def test_every_cpu_kept(tmp_path, jobs, one_cpu):
     """At -j 2 nothing is kept to one CPU, as two cases at once would queue
     on it; nor at -j 1 where making a process costs more than the hand-overs
-    (SPLICECHECK_ONE_CPU=0 stands for that)."""
+    (SPLICECHECK_ONE_CPU=0 stands for that).  There, at -j 1, the server
+    makes spares, on a CPU the case does not hold: while the first case
+    waits a child more than the server and its process.  (At -j 2 both
+    cases are sent at once, and with the last sent the server and the
+    spares end.)"""
     given = os.sched_getaffinity(0)
-    harness, run, case, actor = gated_run_cpus(tmp_path, jobs, one_cpu)
-    assert case in run, run
+    want = 3 if jobs == 1 else 2
+    harness, run, case, actor = gated_run_cpus(tmp_path, jobs, one_cpu, children_at_least=want)
+    assert case in run and len(run) >= want, run
     for pid, threads in [("harness", harness), *run.items(), (case, actor)]:
         assert set(map(frozenset, threads.values())) == {frozenset(given)}, (pid, threads)
