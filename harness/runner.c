@@ -467,7 +467,8 @@ __attribute__((noreturn)) static void case_main(int pos, int tmpfs_ok, int out_f
 {
 	const struct run *r = launch_run;
 	const struct tcase *c = &r->s->cases[r->order[pos]];
-	char scratch[600], tmpfs_dir[600];
+	/* not on the stack: each page of it the process writes is a fault */
+	static char scratch[600], tmpfs_dir[600];
 	if (c->needs_scratch)
 		case_dir(scratch, sizeof scratch, r->root, pos);
 	if (tmpfs_ok)
