@@ -26,7 +26,8 @@ typedef void (*launch_body)(int pos, int aux, int out_fd);
  * per slot and one more), by the server as each case starts, or by the
  * harness forking.  The server costs a process, and spares one per slot
  * and one more, which a tight RLIMIT_NPROC may not afford (preflight.c);
- * in that order, of fewer processes of the launcher's own. */
+ * in that order, of fewer processes of the launcher's own.  A run that
+ * keeps to one CPU (launcher.c) makes no spares in LAUNCH_SPARES either. */
 enum launch_mode { LAUNCH_SPARES, LAUNCH_SERVER, LAUNCH_FORK };
 
 /* Processes the launcher itself keeps in mode m with `slots` slots, beyond
