@@ -151,18 +151,27 @@ enum { SERVE_EVERY_CASE = -1 };
 
 static void drop_server(void);
 
+/* One message to the server (an entry's index, or SERVE_EVERY_CASE); when
+ * it cannot be sent the server is dropped and the harness forks from now
+ * on.  False then. */
+static bool tell_server(int32_t msg)
+{
+	ssize_t n;
+	do
+		n = send(L.sock, &msg, sizeof msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof msg)
+		return true;
+	drop_server();
+	return false;
+}
+
 /* On one CPU nothing makes a spare while a case runs, and a spare is one
  * more process switch a case: the server makes each case's process as
  * its case starts, as where the user gave the harness one CPU */
 static void serve_every_case(void)
 {
-	int32_t msg = SERVE_EVERY_CASE;
-	ssize_t n;
-	do
-		n = send(L.sock, &msg, sizeof msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof msg)
-		drop_server();
+	tell_server(SERVE_EVERY_CASE);
 	L.spares = false;
 }
 
@@ -324,47 +333,6 @@ static int above_stdio(int fd)
 	return moved;
 }
 
-static void serve_from_page_top(int sock) __attribute__((noreturn));
-static void serve_loop(int sock) __attribute__((noreturn));
-
-__attribute__((noreturn)) static void serve(int sock)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != L.harness)
-		_exit(0);
-	sock = above_stdio(sock);
-	L.go_peer = above_stdio(L.go_peer);
-	probe(sock);
-	if (L.exit_fd >= 0)
-		close(L.exit_fd);
-	restore_mask();
-	L.prepare();
-	/* what the harness freed before the fork: pages no process the
-	 * server makes needs a copy of (the built-in suite's server keeps
-	 * 35 heap pages of 89, each case's process copies and frees 54 fewer
-	 * page-table entries) */
-	malloc_trim(0);
-	serve_from_page_top(sock);
-}
-
-/* The frames a case's process writes first are those below the server's
- * loop (take_one's or be_spare's, case_main's, child_run's, a step's):
- * each page of them is a copy-on-write fault in it.  A trivial case's
- * take about 3.5 KiB, which span one page or two as the stack's start
- * falls (at random): so the loop starts near the top of a page. */
-enum { LOOP_PAGE_OFFSET = 4000 };
-
-__attribute__((noinline, noreturn)) static void serve_from_page_top(int sock)
-{
-	size_t page = (size_t)getpagesize();
-	size_t at = (uintptr_t)__builtin_frame_address(0) % page;
-	size_t pad = (at + page - LOOP_PAGE_OFFSET % page) % page;
-	char gap[pad + 1];
-	/* the compiler may not leave it out: the loop's frames go below it */
-	__asm__ volatile("" : : "r"(gap) : "memory");
-	serve_loop(sock);
-}
-
 __attribute__((noinline, noreturn)) static void serve_loop(int sock)
 {
 	/* cases the server owes: one for each spare it could not make; all
@@ -412,6 +380,44 @@ __attribute__((noinline, noreturn)) static void serve_loop(int sock)
 			owed++;
 		}
 	}
+}
+
+/* The frames a case's process writes first are those below the server's
+ * loop (take_one's or be_spare's, case_main's, child_run's, a step's):
+ * each page of them is a copy-on-write fault in it.  A trivial case's
+ * take about 3.5 KiB, which span one page or two as the stack's start
+ * falls (at random): so the loop starts near the top of a page. */
+enum { LOOP_PAGE_OFFSET = 4000 };
+
+__attribute__((noinline, noreturn)) static void serve_from_page_top(int sock)
+{
+	size_t page = (size_t)getpagesize();
+	size_t at = (uintptr_t)__builtin_frame_address(0) % page;
+	size_t pad = (at + page - LOOP_PAGE_OFFSET) % page;
+	char gap[pad + 1];
+	/* the compiler may not leave it out: the loop's frames go below it */
+	__asm__ volatile("" : : "r"(gap) : "memory");
+	serve_loop(sock);
+}
+
+__attribute__((noreturn)) static void serve(int sock)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != L.harness)
+		_exit(0);
+	sock = above_stdio(sock);
+	L.go_peer = above_stdio(L.go_peer);
+	probe(sock);
+	if (L.exit_fd >= 0)
+		close(L.exit_fd);
+	restore_mask();
+	L.prepare();
+	/* what the harness freed before the fork: pages no process the
+	 * server makes needs a copy of (the built-in suite's server keeps
+	 * 35 heap pages of 89, each case's process copies and frees 54 fewer
+	 * page-table entries) */
+	malloc_trim(0);
+	serve_from_page_top(sock);
 }
 
 static void start_server(void)
@@ -485,15 +491,8 @@ static void ask_spare(void)
 	}
 	L.spare[k].pid = 0;
 	L.spare[k].state = SPARE_ASKED;
-	int32_t msg = k;
-	ssize_t n;
-	do
-		n = send(L.sock, &msg, sizeof msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof msg) {
+	if (!tell_server(k))
 		L.spare[k].state = SPARE_FREE;
-		drop_server();
-	}
 }
 
 int launcher_overhead(enum launch_mode m, int slots)
